@@ -1,0 +1,307 @@
+"""Warehouse commands: init, ingest, log, show, diff, tag, tags, sql."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import click
+import duckdb
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from costboard.cli.context import friendly_errors, pass_config
+from costboard.cli.output import FORMATS, echo_frame
+from costboard.warehouse import demo, formats, history, ingest, lake, schema
+from costboard.warehouse.config import WarehouseConfig
+from costboard.warehouse.readers import LARGE_FILE_BYTES
+from costboard.warehouse.writer import WriteResult
+
+
+def _summary(result: WriteResult) -> str:
+    parts = [
+        f"{name}: +{c.added} ~{c.changed} -{c.removed}"
+        for name, c in sorted(result.changes.items())
+        if c.total
+    ]
+    return ", ".join(parts) or "no changes"
+
+
+@click.command()
+@click.option(
+    "--demo", "with_demo", is_flag=True, help="Load the seed data (DeepSeek story and market data)."
+)
+@click.option("--if-missing", is_flag=True, help="Do nothing when the warehouse already exists.")
+@click.option("--author", help="Author recorded on the snapshots.")
+@pass_config
+@friendly_errors
+def init(config: WarehouseConfig, with_demo: bool, if_missing: bool, author: str | None) -> None:
+    """Create an empty warehouse (with --demo: loaded with the seed data)."""
+    if if_missing and schema.is_initialised(config):
+        click.echo(f"the warehouse at {config.catalog} already exists")
+        return
+    snapshot_id = schema.create(config, author=author)
+    click.echo(
+        f"created the warehouse at {config.catalog} (snapshot {snapshot_id}); data in {config.data_path}"
+    )
+    if with_demo:
+        results = demo.load(config, progress=lambda m: click.echo(f"  {m}"))
+        written = [r for r in results if r.wrote]
+        click.echo(f"loaded the demo data as {len(written)} snapshots")
+
+
+@click.command(name="ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-m", "--message", required=True, help="Commit message for the snapshot.")
+@click.option("--author", help="Author recorded on the snapshot [default: your user name].")
+@click.option(
+    "--kind",
+    type=click.Choice(formats.KINDS),
+    help="The files' kind (default: read from each header).",
+)
+@click.option("--ticker", help="Ticker for Yahoo/Stooq price files (default: from the file name).")
+@click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
+@pass_config
+@friendly_errors
+def ingest_command(
+    config: WarehouseConfig,
+    files: tuple[Path, ...],
+    message: str,
+    author: str | None,
+    kind: str | None,
+    ticker: str | None,
+    dry_run: bool,
+) -> None:
+    """Validate FILES and write them as one snapshot.
+
+    Claims (CSV, JSON, JSON Lines), subjects (CSV) and prices (costboard, Yahoo or Stooq CSV).
+    Any error in any file: every error is listed and nothing is written.
+    """
+    large = any(f.is_file() and f.stat().st_size > LARGE_FILE_BYTES for f in files)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        disable=not large,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("ingest", total=None)
+        result = ingest.ingest(
+            config,
+            list(files),
+            message=message,
+            author=author,
+            kind=kind,
+            ticker=ticker,
+            dry_run=dry_run,
+            progress=lambda text: bar.update(task, description=text),
+        )
+    if dry_run:
+        click.echo(f"dry run, nothing written: {_summary(result)}")
+    elif result.wrote:
+        click.echo(f"snapshot {result.snapshot_id}: {_summary(result)}")
+    else:
+        click.echo("nothing new: the warehouse already holds this content; no snapshot was made")
+
+
+def _reader(config: WarehouseConfig, snapshot_id: int | None = None) -> duckdb.DuckDBPyConnection:
+    return lake.connect(config, read_only=True, snapshot_id=snapshot_id)
+
+
+@click.command(name="log")
+@click.option("-n", "--limit", type=int, help="Show only the newest N snapshots.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_config
+@friendly_errors
+def log_command(config: WarehouseConfig, limit: int | None, fmt: str) -> None:
+    """The snapshot history, newest first."""
+    with _reader(config) as connection:
+        echo_frame(history.log(connection, limit), fmt)
+
+
+@click.command()
+@click.argument("ref")
+@pass_config
+@friendly_errors
+def show(config: WarehouseConfig, ref: str) -> None:
+    """One snapshot: who, when, why, and the rows it added, changed and removed per table."""
+    with _reader(config) as connection:
+        snapshot_id = history.resolve_ref(connection, ref)
+        details, changes = history.show(connection, snapshot_id)
+    for key, value in details.items():
+        click.echo(f"{key:>17}: {'' if value is None else value}")
+    if not changes.is_empty():
+        echo_frame(changes)
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--table",
+    "tables",
+    multiple=True,
+    type=click.Choice(list(history.DIFF_TABLES)),
+    help="Limit the diff to this table (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_config
+@friendly_errors
+def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], fmt: str) -> None:
+    """What changed between two snapshots, by natural key (claims by claim_id, prices by ticker and date)."""
+    with _reader(config) as connection:
+        old_id, new_id = history.resolve_ref(connection, old), history.resolve_ref(connection, new)
+        results = history.diff(connection, old_id, new_id, tables or tuple(history.DIFF_TABLES))
+    if fmt != "table":
+        import polars as pl
+
+        frames = [
+            f.select("change", pl.lit(name).alias("table"), *f.columns[1:]).cast(
+                {c: pl.String for c in f.columns[1:]}
+            )
+            for name, f in results.items()
+            if not f.is_empty()
+        ]
+        echo_frame(pl.concat(frames, how="diagonal") if frames else pl.DataFrame(), fmt)
+        return
+    click.echo(f"diff snapshot {old_id} -> {new_id}")
+    for name, frame in results.items():
+        if frame.is_empty():
+            continue
+        counts = frame["change"].value_counts().sort("change").iter_rows()
+        click.echo(f"\n{name}: " + ", ".join(f"{n} {c}" for c, n in counts))
+        echo_frame(_compact_diff(frame, history.DIFF_TABLES[name]))
+    if all(f.is_empty() for f in results.values()):
+        click.echo("no differences")
+
+
+def _compact_diff(frame, table: history.DiffTable):  # type: ignore[no-untyped-def]
+    """For people: the key, then 'old -> new' for each changed column (all values when added/removed)."""
+    import polars as pl
+
+    def side(column: str, change: str) -> pl.Expr:
+        prefix = "new_" if change == "added" else "old_"
+        return pl.col(prefix + column).cast(pl.String)
+
+    detail = (
+        pl.concat_list(
+            pl.when(
+                (pl.col("change") != "changed") | pl.col("changed_columns").list.contains(c)
+            ).then(
+                pl.when(pl.col("change") == "changed")
+                .then(
+                    pl.format(
+                        "{}: {} -> {}",
+                        pl.lit(c),
+                        pl.col("old_" + c).cast(pl.String).fill_null("∅"),
+                        pl.col("new_" + c).cast(pl.String).fill_null("∅"),
+                    )
+                )
+                .when(pl.col("change") == "added")
+                .then(pl.format("{}={}", pl.lit(c), side(c, "added").fill_null("∅")))
+                .otherwise(pl.format("{}={}", pl.lit(c), side(c, "removed").fill_null("∅")))
+            )
+            for c in table.columns
+        )
+        .list.drop_nulls()
+        .list.join("; ")
+        .alias("values")
+    )
+    return frame.select("change", *table.key, detail)
+
+
+@click.command(name="tag")
+@click.argument("name")
+@click.argument("ref", required=False)
+@click.option("-m", "--message", help="Why this snapshot is worth a name.")
+@click.option("--author")
+@pass_config
+@friendly_errors
+def tag_command(
+    config: WarehouseConfig, name: str, ref: str | None, message: str | None, author: str | None
+) -> None:
+    """Name a snapshot (default: the newest) so links and queries can use the name."""
+    with _reader(config) as connection:
+        target, result = history.tag(config, connection, name, ref, author=author, message=message)
+    if result.wrote:
+        click.echo(f"tag {name} -> snapshot {target} (written in snapshot {result.snapshot_id})")
+    else:
+        click.echo(f"tag {name} already points at snapshot {target}")
+
+
+@click.command(name="tags")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_config
+@friendly_errors
+def tags_command(config: WarehouseConfig, fmt: str) -> None:
+    """Every tag and the snapshot it names."""
+    with _reader(config) as connection:
+        echo_frame(history.tags(connection), fmt)
+
+
+@click.command(name="sql")
+@click.argument("query", required=False)
+@click.option(
+    "--as-of", "as_of", help="Read the warehouse as of this REF (snapshot id, tag or timestamp)."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_config
+@friendly_errors
+def sql_command(config: WarehouseConfig, query: str | None, as_of: str | None, fmt: str) -> None:
+    """Run QUERY against the warehouse (read-only); with no QUERY, an interactive prompt."""
+    snapshot_id = None
+    if as_of is not None:
+        with _reader(config) as connection:
+            snapshot_id = history.resolve_ref(connection, as_of)
+    with _reader(config, snapshot_id) as connection:
+        if query is not None:
+            _run_sql(connection, query, fmt, exit_on_error=True)
+            return
+        _repl(connection, fmt, snapshot_id)
+
+
+def _run_sql(
+    connection: duckdb.DuckDBPyConnection, query: str, fmt: str, *, exit_on_error: bool
+) -> None:
+    try:
+        relation = connection.sql(query)
+    except duckdb.Error as error:
+        click.echo(f"error: {error}", err=True)
+        if exit_on_error:
+            raise SystemExit(1) from None
+        return
+    if relation is not None:
+        echo_frame(relation.pl(), fmt)
+
+
+def _repl(connection: duckdb.DuckDBPyConnection, fmt: str, snapshot_id: int | None) -> None:
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (line editing and history for input())
+    pinned = f" as of snapshot {snapshot_id}" if snapshot_id is not None else ""
+    click.echo(f"costboard sql{pinned}: end a statement with ';', quit with .quit or Ctrl-D")
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("...> " if buffer else "costboard> ")
+        except EOFError:
+            click.echo()
+            return
+        if not buffer and line.strip() in (".quit", ".exit", "quit", "exit"):
+            return
+        buffer.append(line)
+        if line.rstrip().endswith(";"):
+            _run_sql(connection, "\n".join(buffer), fmt, exit_on_error=False)
+            buffer = []
+
+
+def register(main: click.Group) -> None:
+    for command in (
+        init,
+        ingest_command,
+        log_command,
+        show,
+        diff,
+        tag_command,
+        tags_command,
+        sql_command,
+    ):
+        main.add_command(command)

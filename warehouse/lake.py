@@ -1,0 +1,77 @@
+"""Open the DuckLake warehouse: read-only readers and the one writer.
+
+Readers attach read-only (optionally pinned to a snapshot) and never take the write lock, so
+they never wait for, or fail because of, an ingest. The writer is opened only inside
+:func:`costboard.warehouse.writer.write_transaction`, which holds the cross-process lock.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from costboard.warehouse import extensions
+from costboard.warehouse.config import WarehouseConfig
+
+#: The name the lake is attached under in every costboard connection.
+LAKE = "lake"
+
+_CATALOG_EXTENSIONS = {"sqlite": "sqlite_scanner", "postgres": "postgres_scanner"}
+
+
+class WarehouseMissing(RuntimeError):
+    pass
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def attach_sql(
+    config: WarehouseConfig,
+    *,
+    alias: str = LAKE,
+    read_only: bool,
+    snapshot_id: int | None = None,
+) -> str:
+    """The ``ATTACH`` statement for the lake; the README shows the same statement to users."""
+    options = [f"DATA_PATH {_quote(config.data_path)}"]
+    if config.catalog_type == "sqlite":
+        # WAL on the SQLite catalog: a reader's p95 during a commit drops from ~1-2 s to
+        # ~8 ms (measured, see design.md and benchmarks/).
+        options.append("META_JOURNAL_MODE 'WAL'")
+    if read_only:
+        options.append("READ_ONLY")
+    if snapshot_id is not None:
+        options.append(f"SNAPSHOT_VERSION {int(snapshot_id)}")
+    return f"ATTACH {_quote('ducklake:' + config.catalog)} AS {alias} ({', '.join(options)})"
+
+
+def load_extensions(connection: duckdb.DuckDBPyConnection, config: WarehouseConfig) -> None:
+    names = ["ducklake"]
+    if config.catalog_type in _CATALOG_EXTENSIONS:
+        names.append(_CATALOG_EXTENSIONS[config.catalog_type])
+    extensions.load(connection, *names)
+
+
+def connect(
+    config: WarehouseConfig,
+    *,
+    read_only: bool = True,
+    snapshot_id: int | None = None,
+    use: bool = True,
+) -> duckdb.DuckDBPyConnection:
+    """A new connection with the lake attached as ``lake`` (and made current when ``use``)."""
+    if read_only and not config.exists():
+        raise WarehouseMissing(
+            f"no warehouse at {config.catalog}: run `costboard init` (or `costboard init --demo`)"
+        )
+    connection = extensions.connect_offline()
+    try:
+        load_extensions(connection, config)
+        connection.execute(attach_sql(config, read_only=read_only, snapshot_id=snapshot_id))
+        if use:
+            connection.execute(f"USE {LAKE}")
+    except BaseException:
+        connection.close()
+        raise
+    return connection

@@ -1,0 +1,10 @@
+-- estimates: what every estimator computed from the latest evidence snapshot that has
+-- estimates (as seen from the snapshot this view is read at). snapshot_id is that input
+-- snapshot; inputs are the claim ids each estimate used; parameters is JSON naming every
+-- parameter's value and where it came from (default and its source, a claim, an override).
+CREATE VIEW estimates AS
+SELECT subject, as_of, estimator, estimator_version, metric, scope,
+       value, low, high, unit,
+       input_snapshot_id AS snapshot_id, inputs, parameters, params_hash, note
+FROM estimate_records
+WHERE input_snapshot_id = (SELECT max(input_snapshot_id) FROM estimate_records);

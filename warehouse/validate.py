@@ -1,0 +1,423 @@
+"""Validate raw tables and turn them into typed, normalised frames.
+
+Checks are polars expressions evaluated over the whole frame at once (a 5M-row price file
+is checked without a Python loop over rows); only the failing rows, capped per file, are
+turned into messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
+from costboard.warehouse.readers import RawTable
+from costboard.warehouse.vocabulary import METRICS, SCOPES, SUBJECT_KINDS, UNITS
+
+CLAIM_COLUMNS = (
+    "claim_id",
+    "subject",
+    "metric",
+    "scope",
+    "qualifier",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "claimant",
+    "stated_on",
+    "source_url",
+    "source_title",
+    "quote",
+    "note",
+)
+CLAIM_REQUIRED = ("subject", "metric", "scope", "unit", "claimant", "stated_on", "source_url")
+SUBJECT_COLUMNS = ("subject", "name", "kind", "developer", "members", "released_on", "note")
+SUBJECT_REQUIRED = ("subject", "kind")
+PRICE_COLUMNS = (
+    "date",
+    "ticker",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "adjusted",
+    "source_url",
+)
+PRICE_REQUIRED = ("date", "ticker", "close")
+
+URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+
+
+@dataclass(frozen=True)
+class Check:
+    """Rows where ``failing`` is true get ``message`` (an expression or text) at ``field``."""
+
+    failing: pl.Expr
+    field: str | None
+    message: pl.Expr | str
+
+
+def run_checks(table: RawTable, typed: pl.DataFrame, checks: Sequence[Check]) -> list[InputError]:
+    errors: list[InputError] = []
+    indexed = typed.with_row_index("_row")
+    for check in checks:
+        message = pl.lit(check.message) if isinstance(check.message, str) else check.message
+        bad = (
+            indexed.filter(check.failing.fill_null(False))
+            .head(MAX_ERRORS_PER_FILE)
+            .select("_row", message.alias("_message"))
+        )
+        errors.extend(table.error(row, check.field, text) for row, text in bad.iter_rows())
+    return errors
+
+
+def raise_if(errors: list[InputError]) -> None:
+    if errors:
+        omitted = max(0, len(errors) - MAX_ERRORS_PER_FILE)
+        raise IngestError(errors[:MAX_ERRORS_PER_FILE], omitted=omitted)
+
+
+def column_errors(
+    table: RawTable, known: Sequence[str], required: Sequence[str]
+) -> list[InputError]:
+    errors = []
+    for index, column in enumerate(table.header, start=1):
+        if column not in known:
+            errors.append(
+                InputError(
+                    table.path, 1, index, f"unknown column '{column}'" + did_you_mean(column, known)
+                )
+            )
+    for column in required:
+        if column not in table.header:
+            errors.append(InputError(table.path, 1, 1, f"missing required column '{column}'"))
+    return errors
+
+
+def _with_missing(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    missing = [pl.lit(None, dtype=pl.String).alias(c) for c in columns if c not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
+
+
+def _number(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.Float64, strict=False)
+
+
+def _not_a_number(column: str) -> Check:
+    return Check(
+        pl.col(column).is_not_null() & _number(column).is_null(),
+        column,
+        pl.format("'{}' is not a number", pl.col(column)),
+    )
+
+
+def _not_finite(column: str) -> Check:
+    return Check(
+        _number(column).is_nan() | _number(column).is_infinite(),
+        column,
+        pl.format("'{}' is not a finite number (NaN and infinity are not allowed)", pl.col(column)),
+    )
+
+
+def _date(column: str) -> pl.Expr:
+    return pl.col(column).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+
+
+def _date_checks(column: str, *, required: bool, today: dt.date) -> list[Check]:
+    checks = [
+        Check(
+            pl.col(column).is_not_null() & _date(column).is_null(),
+            column,
+            pl.format("'{}' is not a real date in the form YYYY-MM-DD", pl.col(column)),
+        ),
+        Check(
+            _date(column) > pl.lit(today),
+            column,
+            pl.format("{} is in the future", pl.col(column)),
+        ),
+    ]
+    if required:
+        checks.insert(0, Check(pl.col(column).is_null(), column, "a date is required"))
+    return checks
+
+
+def _required(columns: Sequence[str]) -> list[Check]:
+    return [Check(pl.col(c).is_null(), c, "a value is required") for c in columns]
+
+
+def _vocabulary(column: str, known: Sequence[str], what: str) -> Check:
+    """One check whose message suggests close matches; suggestions are built per distinct value."""
+    known_list = list(known)
+    return Check(
+        pl.col(column).is_not_null() & ~pl.col(column).is_in(known_list),
+        column,
+        pl.col(column).map_elements(
+            lambda value: f"unknown {what} '{value}'" + did_you_mean(value, known_list),
+            return_dtype=pl.String,
+        ),
+    )
+
+
+def _url_check(column: str) -> Check:
+    return Check(
+        pl.col(column).is_not_null() & ~pl.col(column).str.contains(URL_PATTERN),
+        column,
+        pl.format("'{}' is not an http(s) URL", pl.col(column)),
+    )
+
+
+def _conflicting_duplicates(
+    table: RawTable, frame: pl.DataFrame, key: Sequence[str]
+) -> list[InputError]:
+    """Rows that share a natural key but differ elsewhere; identical repeats are harmless."""
+    indexed = frame.with_row_index("_row")
+    distinct = indexed.unique(subset=[c for c in frame.columns], keep="first", maintain_order=True)
+    clash = distinct.filter(pl.len().over(key) > 1)
+    if clash.is_empty():
+        return []
+    first = clash.group_by(key, maintain_order=True).agg(pl.col("_row").first().alias("_first"))
+    later = clash.join(first, on=key).filter(pl.col("_row") != pl.col("_first"))
+    errors = []
+    for row, first_row in later.select("_row", "_first").head(MAX_ERRORS_PER_FILE).iter_rows():
+        names = ", ".join(f"{k}={frame[k][row]}" for k in key)
+        errors.append(
+            table.error(
+                row,
+                key[0],
+                f"conflicting duplicate: {names} also on line {table.line(first_row)} with other values",
+            )
+        )
+    return errors
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+def derived_claim_id(*fields: str | None) -> str:
+    """The default stable key of a claim that has no ``claim_id``.
+
+    Fields: subject, metric, scope, qualifier, claimant, stated_on (as written).
+    """
+    text = "\x1f".join(f or "" for f in fields)
+    return "c-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
+    """Validate a claims table; returns the normalised claims (base units, written values kept)."""
+    errors = column_errors(table, CLAIM_COLUMNS, CLAIM_REQUIRED)
+    if not any(c in table.header for c in ("value", "low", "high")):
+        errors.append(
+            InputError(table.path, 1, 1, "a claims file needs a 'value', 'low' or 'high' column")
+        )
+    raise_if(errors)
+    raw = _with_missing(table.frame, CLAIM_COLUMNS)
+    unit_base = {name: unit.base for name, unit in UNITS.items()}
+    metric_base = {name: metric.base_unit for name, metric in METRICS.items()}
+    cost_metrics = [name for name, metric in METRICS.items() if metric.is_cost]
+    fits = pl.col("unit").replace_strict(unit_base, default=None) == pl.col(
+        "metric"
+    ).replace_strict(metric_base, default=None)
+    checks = [
+        *_required(CLAIM_REQUIRED),
+        *(_not_a_number(c) for c in ("value", "low", "high")),
+        *(_not_finite(c) for c in ("value", "low", "high")),
+        Check(
+            pl.all_horizontal(_number(c).is_null() for c in ("value", "low", "high")),
+            "value",
+            "a claim needs a value, a low or a high",
+        ),
+        Check(
+            _number("low") > _number("value"),
+            "low",
+            pl.format("low {} is above value {}", pl.col("low"), pl.col("value")),
+        ),
+        Check(
+            _number("value") > _number("high"),
+            "high",
+            pl.format("value {} is above high {}", pl.col("value"), pl.col("high")),
+        ),
+        Check(
+            _number("low") > _number("high"),
+            "high",
+            pl.format("low {} is above high {}", pl.col("low"), pl.col("high")),
+        ),
+        *_date_checks("stated_on", required=False, today=today),
+        _vocabulary("metric", list(METRICS), "metric"),
+        _vocabulary("scope", list(SCOPES), "scope"),
+        _vocabulary("unit", list(UNITS), "unit"),
+        Check(
+            pl.col("metric").is_in(list(METRICS)) & pl.col("unit").is_in(list(UNITS)) & ~fits,
+            "unit",
+            pl.format(
+                "unit '{}' does not fit metric '{}' (its base unit is {})",
+                pl.col("unit"),
+                pl.col("metric"),
+                pl.col("metric").replace_strict(metric_base, default=None),
+            ),
+        ),
+        Check(
+            pl.col("metric").is_in(cost_metrics)
+            & pl.any_horizontal(_number(c) < 0 for c in ("value", "low", "high")),
+            "value",
+            pl.format("a {} cannot be negative", pl.col("metric")),
+        ),
+        _url_check("source_url"),
+    ]
+    errors = run_checks(table, raw, checks)
+    raise_if(errors)
+
+    factor = pl.col("unit").replace_strict({n: u.factor for n, u in UNITS.items()}, default=None)
+    key_fields = ("subject", "metric", "scope", "qualifier", "claimant", "stated_on")
+    with_ids = raw.with_columns(
+        pl.coalesce(
+            "claim_id",
+            pl.struct(key_fields).map_elements(
+                lambda r: derived_claim_id(*(r[f] for f in key_fields)), return_dtype=pl.String
+            ),
+        ).alias("claim_id")
+    )
+    normalised = with_ids.select(
+        "claim_id",
+        "subject",
+        "metric",
+        "scope",
+        "qualifier",
+        *((_number(c) * factor).alias(c) for c in ("value", "low", "high")),
+        pl.col("metric").replace_strict(metric_base, default=None).alias("unit"),
+        *(_number(c).alias(f"{c}_as_written") for c in ("value", "low", "high")),
+        pl.col("unit").alias("unit_as_written"),
+        "claimant",
+        _date("stated_on").alias("stated_on"),
+        "source_url",
+        "quote",
+        "note",
+        "source_title",
+    )
+    raise_if(_conflicting_duplicates(table, normalised, ["claim_id"]))
+    return normalised
+
+
+# --- subjects ---------------------------------------------------------------------------------
+
+
+def subjects(table: RawTable, *, today: dt.date) -> pl.DataFrame:
+    raise_if(column_errors(table, SUBJECT_COLUMNS, SUBJECT_REQUIRED))
+    raw = _with_missing(table.frame, SUBJECT_COLUMNS)
+    checks = [
+        *_required(SUBJECT_REQUIRED),
+        _vocabulary("kind", SUBJECT_KINDS, "subject kind"),
+        Check(
+            (pl.col("kind") == "group") & pl.col("members").is_null(),
+            "members",
+            "a group subject needs members (';'-separated tickers)",
+        ),
+        Check(
+            (pl.col("kind") != "group") & pl.col("members").is_not_null(),
+            "members",
+            pl.format("only group subjects have members; this one is a {}", pl.col("kind")),
+        ),
+        Check(
+            pl.col("subject").str.contains(r"\s"),
+            "subject",
+            pl.format("subject id '{}' contains whitespace", pl.col("subject")),
+        ),
+        *_date_checks("released_on", required=False, today=today),
+    ]
+    raise_if(run_checks(table, raw, checks))
+    normalised = raw.select(
+        "subject",
+        "name",
+        "kind",
+        "developer",
+        pl.col("members").str.split(";").list.eval(pl.element().str.strip_chars()).alias("members"),
+        _date("released_on").alias("released_on"),
+        "note",
+    )
+    raise_if(_conflicting_duplicates(table, normalised, ["subject"]))
+    return normalised
+
+
+# --- prices -----------------------------------------------------------------------------------
+
+
+def prices(table: RawTable, *, today: dt.date) -> pl.DataFrame:
+    """Validate a price table already mapped to costboard's layout (see formats.py)."""
+    raise_if(column_errors(table, (*PRICE_COLUMNS, "adj_close"), PRICE_REQUIRED))
+    raw = _with_missing(table.frame, (*PRICE_COLUMNS, "adj_close"))
+    numbers = ("open", "high", "low", "close", "adj_close", "volume")
+    adjusted = pl.col("adjusted").str.to_lowercase()
+    checks = [
+        *_required(PRICE_REQUIRED),
+        *_date_checks("date", required=False, today=today),
+        *(_not_a_number(c) for c in numbers),
+        *(_not_finite(c) for c in numbers),
+        Check(
+            _number("volume") < 0, "volume", pl.format("volume {} is negative", pl.col("volume"))
+        ),
+        Check(
+            _number("volume").is_not_null() & (_number("volume") != _number("volume").floor()),
+            "volume",
+            pl.format("volume {} is not a whole number", pl.col("volume")),
+        ),
+        *(
+            Check(
+                _number(c) <= 0, c, pl.format("{} price {} is not positive", pl.lit(c), pl.col(c))
+            )
+            for c in ("open", "high", "low", "close")
+        ),
+        Check(
+            _number("low") > _number("high"),
+            "low",
+            pl.format("low {} is above high {}", pl.col("low"), pl.col("high")),
+        ),
+        Check(
+            _number("low") > _number("open"),
+            "open",
+            pl.format("open {} is below low {}", pl.col("open"), pl.col("low")),
+        ),
+        Check(
+            _number("open") > _number("high"),
+            "open",
+            pl.format("open {} is above high {}", pl.col("open"), pl.col("high")),
+        ),
+        Check(
+            _number("low") > _number("close"),
+            "close",
+            pl.format("close {} is below low {}", pl.col("close"), pl.col("low")),
+        ),
+        Check(
+            _number("close") > _number("high"),
+            "close",
+            pl.format("close {} is above high {}", pl.col("close"), pl.col("high")),
+        ),
+        Check(
+            pl.col("adjusted").is_not_null() & ~adjusted.is_in([*TRUE_WORDS, *FALSE_WORDS]),
+            "adjusted",
+            pl.format("'{}' is not true or false", pl.col("adjusted")),
+        ),
+        _url_check("source_url"),
+    ]
+    raise_if(run_checks(table, raw, checks))
+    normalised = raw.select(
+        pl.col("ticker"),
+        _date("date").alias("date"),
+        *(_number(c).alias(c) for c in ("open", "high", "low", "close", "adj_close")),
+        _number("volume").cast(pl.Int64).alias("volume"),
+        pl.when(adjusted.is_in(TRUE_WORDS))
+        .then(True)
+        .when(adjusted.is_in(FALSE_WORDS))
+        .then(False)
+        .otherwise(None)
+        .alias("adjusted"),
+        "source_url",
+    )
+    raise_if(_conflicting_duplicates(table, normalised, ["ticker", "date"]))
+    return normalised

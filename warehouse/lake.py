@@ -34,7 +34,10 @@ def attach_sql(
     snapshot_id: int | None = None,
 ) -> str:
     """The ``ATTACH`` statement for the lake; the README shows the same statement to users."""
-    options = [f"DATA_PATH {_quote(config.data_path)}"]
+    # OVERRIDE_DATA_PATH: the data path is where this configuration says, even when the
+    # catalog was created elsewhere (a copied or moved home); DuckLake stores file paths
+    # relative to it, so the warehouse stays readable after a move.
+    options = [f"DATA_PATH {_quote(config.data_path)}", "OVERRIDE_DATA_PATH true"]
     if config.catalog_type == "sqlite":
         # WAL on the SQLite catalog: a reader's p95 during a commit drops from ~1-2 s to
         # ~8 ms (measured, see design.md and benchmarks/).

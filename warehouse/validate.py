@@ -65,18 +65,25 @@ class Check:
     message: pl.Expr | str
 
 
-def run_checks(table: RawTable, typed: pl.DataFrame, checks: Sequence[Check]) -> list[InputError]:
+def run_checks(table: RawTable, typed: pl.DataFrame, checks: Sequence[Check]) -> None:
+    """Evaluate every check over the whole frame; raise one IngestError for all failures.
+
+    At most MAX_ERRORS_PER_FILE messages are built; the rest are only counted.
+    """
     errors: list[InputError] = []
+    failing_total = 0
     indexed = typed.with_row_index("_row")
     for check in checks:
+        failing = indexed.filter(check.failing.fill_null(False))
+        failing_total += failing.height
+        room = MAX_ERRORS_PER_FILE - len(errors)
+        if room <= 0 or failing.is_empty():
+            continue
         message = pl.lit(check.message) if isinstance(check.message, str) else check.message
-        bad = (
-            indexed.filter(check.failing.fill_null(False))
-            .head(MAX_ERRORS_PER_FILE)
-            .select("_row", message.alias("_message"))
-        )
+        bad = failing.head(room).select("_row", message.alias("_message"))
         errors.extend(table.error(row, check.field, text) for row, text in bad.iter_rows())
-    return errors
+    if errors:
+        raise IngestError(errors, omitted=failing_total - len(errors))
 
 
 def raise_if(errors: list[InputError]) -> None:
@@ -230,7 +237,7 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
         *(_not_a_number(c) for c in ("value", "low", "high")),
         *(_not_finite(c) for c in ("value", "low", "high")),
         Check(
-            pl.all_horizontal(_number(c).is_null() for c in ("value", "low", "high")),
+            pl.all_horizontal(pl.col(c).is_null() for c in ("value", "low", "high")),
             "value",
             "a claim needs a value, a low or a high",
         ),
@@ -271,8 +278,7 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
         ),
         _url_check("source_url"),
     ]
-    errors = run_checks(table, raw, checks)
-    raise_if(errors)
+    run_checks(table, raw, checks)
 
     factor = pl.col("unit").replace_strict({n: u.factor for n, u in UNITS.items()}, default=None)
     key_fields = ("subject", "metric", "scope", "qualifier", "claimant", "stated_on")
@@ -331,7 +337,7 @@ def subjects(table: RawTable, *, today: dt.date) -> pl.DataFrame:
         ),
         *_date_checks("released_on", required=False, today=today),
     ]
-    raise_if(run_checks(table, raw, checks))
+    run_checks(table, raw, checks)
     normalised = raw.select(
         "subject",
         "name",
@@ -405,7 +411,7 @@ def prices(table: RawTable, *, today: dt.date) -> pl.DataFrame:
         ),
         _url_check("source_url"),
     ]
-    raise_if(run_checks(table, raw, checks))
+    run_checks(table, raw, checks)
     normalised = raw.select(
         pl.col("ticker"),
         _date("date").alias("date"),

@@ -32,7 +32,9 @@ def subjects_file(tmp_path: Path) -> Path:
     return write(tmp_path / "subjects.csv", SUBJECTS)
 
 
-def errors_for(config: WarehouseConfig, tmp_path: Path, name: str, text: str | bytes, subjects_file: Path) -> list[str]:
+def errors_for(
+    config: WarehouseConfig, tmp_path: Path, name: str, text: str | bytes, subjects_file: Path
+) -> list[str]:
     path = tmp_path / name
     if isinstance(text, bytes):
         path.write_bytes(text)
@@ -40,7 +42,9 @@ def errors_for(config: WarehouseConfig, tmp_path: Path, name: str, text: str | b
         write(path, text)
     before = snapshot_count(config)
     with pytest.raises(IngestError) as caught:
-        ingest.ingest(config, [subjects_file, path], message="should fail", today=dt.date(2026, 1, 1))
+        ingest.ingest(
+            config, [subjects_file, path], message="should fail", today=dt.date(2026, 1, 1)
+        )
     assert snapshot_count(config) == before, "a failed ingest must write nothing"
     return [str(e) for e in caught.value.errors]
 
@@ -48,31 +52,103 @@ def errors_for(config: WarehouseConfig, tmp_path: Path, name: str, text: str | b
 CLAIM_CASES = [
     # (id, row or whole text, expected line:column, expected words)
     ("missing_column", "subject,metric\nx,y\n", "1:1", "missing required column 'scope'"),
-    ("unknown_column", HEADER.replace("note", "nte") + GOOD_ROW, "1:15", "unknown column 'nte' (did you mean 'note'?)"),
+    (
+        "unknown_column",
+        HEADER.replace("note", "nte") + GOOD_ROW,
+        "1:15",
+        "unknown column 'nte' (did you mean 'note'?)",
+    ),
     ("not_a_number", HEADER + GOOD_ROW.replace("5.576", "five"), "2:6", "'five' is not a number"),
     ("nan", HEADER + GOOD_ROW.replace("5.576", "nan"), "2:6", "not a finite number"),
     ("infinity", HEADER + GOOD_ROW.replace("5.576", "inf"), "2:6", "not a finite number"),
     ("no_value", HEADER + GOOD_ROW.replace("5.576", ""), "2:6", "needs a value, a low or a high"),
-    ("low_above_value", HEADER + GOOD_ROW.replace("5.576,,", "5.576,6,"), "2:7", "low 6 is above value 5.576"),
-    ("value_above_high", HEADER + GOOD_ROW.replace("5.576,,", "5.576,,5"), "2:8", "value 5.576 is above high 5"),
-    ("bad_date", HEADER + GOOD_ROW.replace("2024-12-27", "2024-02-30"), "2:11", "'2024-02-30' is not a real date"),
-    ("future_date", HEADER + GOOD_ROW.replace("2024-12-27", "2030-01-01"), "2:11", "2030-01-01 is in the future"),
-    ("unknown_unit", HEADER + GOOD_ROW.replace("usd_million", "usd_milion"), "2:9", "unknown unit 'usd_milion' (did you mean 'usd_million'"),
-    ("unit_misfit", HEADER + GOOD_ROW.replace("usd_million", "gpu_hours"), "2:9", "unit 'gpu_hours' does not fit metric 'training_cost'"),
-    ("unknown_metric", HEADER + GOOD_ROW.replace("training_cost", "trainig_cost"), "2:3", "unknown metric 'trainig_cost' (did you mean 'training_cost'"),
-    ("unknown_scope", HEADER + GOOD_ROW.replace("final_run", "finalrun"), "2:4", "unknown scope 'finalrun'"),
-    ("negative_cost", HEADER + GOOD_ROW.replace("5.576", "-5.576"), "2:6", "a training_cost cannot be negative"),
-    ("javascript_url", HEADER + GOOD_ROW.replace("https://arxiv.org/abs/2412.19437", "javascript:alert(1)"), "2:12", "is not an http(s) URL"),
+    (
+        "low_above_value",
+        HEADER + GOOD_ROW.replace("5.576,,", "5.576,6,"),
+        "2:7",
+        "low 6 is above value 5.576",
+    ),
+    (
+        "value_above_high",
+        HEADER + GOOD_ROW.replace("5.576,,", "5.576,,5"),
+        "2:8",
+        "value 5.576 is above high 5",
+    ),
+    (
+        "bad_date",
+        HEADER + GOOD_ROW.replace("2024-12-27", "2024-02-30"),
+        "2:11",
+        "'2024-02-30' is not a real date",
+    ),
+    (
+        "future_date",
+        HEADER + GOOD_ROW.replace("2024-12-27", "2030-01-01"),
+        "2:11",
+        "2030-01-01 is in the future",
+    ),
+    (
+        "unknown_unit",
+        HEADER + GOOD_ROW.replace("usd_million", "usd_milion"),
+        "2:9",
+        "unknown unit 'usd_milion' (did you mean 'usd_million'",
+    ),
+    (
+        "unit_misfit",
+        HEADER + GOOD_ROW.replace("usd_million", "gpu_hours"),
+        "2:9",
+        "unit 'gpu_hours' does not fit metric 'training_cost'",
+    ),
+    (
+        "unknown_metric",
+        HEADER + GOOD_ROW.replace("training_cost", "trainig_cost"),
+        "2:3",
+        "unknown metric 'trainig_cost' (did you mean 'training_cost'",
+    ),
+    (
+        "unknown_scope",
+        HEADER + GOOD_ROW.replace("final_run", "finalrun"),
+        "2:4",
+        "unknown scope 'finalrun'",
+    ),
+    (
+        "negative_cost",
+        HEADER + GOOD_ROW.replace("5.576", "-5.576"),
+        "2:6",
+        "a training_cost cannot be negative",
+    ),
+    (
+        "javascript_url",
+        HEADER + GOOD_ROW.replace("https://arxiv.org/abs/2412.19437", "javascript:alert(1)"),
+        "2:12",
+        "is not an http(s) URL",
+    ),
     ("required_empty", HEADER + GOOD_ROW.replace("DeepSeek-AI", ""), "2:10", "a value is required"),
-    ("conflicting_duplicate", HEADER + GOOD_ROW + GOOD_ROW.replace("5.576", "6"), "3:1", "conflicting duplicate: claim_id=v3-cost also on line 2"),
-    ("unknown_subject", HEADER + GOOD_ROW.replace("deepseek-v3", "deepseek-v4"), "2:2", "unknown subject 'deepseek-v4'"),
-    ("ragged_row", HEADER + GOOD_ROW.rstrip("\n") + ",extra\n", "2:16", "expected 15 fields, found 16"),
+    (
+        "conflicting_duplicate",
+        HEADER + GOOD_ROW + GOOD_ROW.replace("5.576", "6"),
+        "3:1",
+        "conflicting duplicate: claim_id=v3-cost also on line 2",
+    ),
+    (
+        "unknown_subject",
+        HEADER + GOOD_ROW.replace("deepseek-v3", "deepseek-v4"),
+        "2:2",
+        "unknown subject 'deepseek-v4'",
+    ),
+    (
+        "ragged_row",
+        HEADER + GOOD_ROW.rstrip("\n") + ",extra\n",
+        "2:16",
+        "expected 15 fields, found 16",
+    ),
     ("empty_file", "", "1:1", "the file is empty"),
     ("duplicate_header", "subject,subject\n", "1:2", "column 'subject' appears twice"),
 ]
 
 
-@pytest.mark.parametrize(("text", "where", "words"), [c[1:] for c in CLAIM_CASES], ids=[c[0] for c in CLAIM_CASES])
+@pytest.mark.parametrize(
+    ("text", "where", "words"), [c[1:] for c in CLAIM_CASES], ids=[c[0] for c in CLAIM_CASES]
+)
 def test_each_bad_claim_is_reported_at_its_line_and_column(
     config: WarehouseConfig, tmp_path: Path, subjects_file: Path, text: str, where: str, words: str
 ) -> None:
@@ -80,29 +156,53 @@ def test_each_bad_claim_is_reported_at_its_line_and_column(
     assert any(f"claims.csv:{where}:" in e and words in e for e in errors), errors
 
 
-def test_unknown_subject_suggests_close_matches(config: WarehouseConfig, tmp_path: Path, subjects_file: Path) -> None:
-    errors = errors_for(config, tmp_path, "claims.csv", HEADER + GOOD_ROW.replace("deepseek-v3", "deepseek-v"), subjects_file)
+def test_unknown_subject_suggests_close_matches(
+    config: WarehouseConfig, tmp_path: Path, subjects_file: Path
+) -> None:
+    errors = errors_for(
+        config,
+        tmp_path,
+        "claims.csv",
+        HEADER + GOOD_ROW.replace("deepseek-v3", "deepseek-v"),
+        subjects_file,
+    )
     assert any("did you mean 'deepseek-v3'?" in e for e in errors), errors
 
 
-def test_binary_file_is_refused_with_the_position_of_the_nul_byte(config: WarehouseConfig, tmp_path: Path, subjects_file: Path) -> None:
-    errors = errors_for(config, tmp_path, "claims.csv", b"subject,metric\nab\x00cd\n", subjects_file)
-    assert errors == [f"{tmp_path / 'claims.csv'}:2:3: the file looks binary (NUL byte); expected UTF-8 text"]
+def test_binary_file_is_refused_with_the_position_of_the_nul_byte(
+    config: WarehouseConfig, tmp_path: Path, subjects_file: Path
+) -> None:
+    errors = errors_for(
+        config, tmp_path, "claims.csv", b"subject,metric\nab\x00cd\n", subjects_file
+    )
+    assert errors == [
+        f"{tmp_path / 'claims.csv'}:2:3: the file looks binary (NUL byte); expected UTF-8 text"
+    ]
 
 
-def test_non_utf8_text_is_refused_with_its_position(config: WarehouseConfig, tmp_path: Path, subjects_file: Path) -> None:
+def test_non_utf8_text_is_refused_with_its_position(
+    config: WarehouseConfig, tmp_path: Path, subjects_file: Path
+) -> None:
     text = (HEADER + GOOD_ROW.replace("V3 report", "V3 r\xe9port")).encode("latin-1")
     errors = errors_for(config, tmp_path, "claims.csv", text, subjects_file)
     assert len(errors) == 1 and ":2:" in errors[0] and "not UTF-8 text (byte 0xe9)" in errors[0]
 
 
-def test_all_errors_of_a_file_are_reported_together(config: WarehouseConfig, tmp_path: Path, subjects_file: Path) -> None:
-    text = HEADER + GOOD_ROW.replace("5.576", "x") + GOOD_ROW.replace("v3-cost", "b").replace("2024-12-27", "2024-13-01")
+def test_all_errors_of_a_file_are_reported_together(
+    config: WarehouseConfig, tmp_path: Path, subjects_file: Path
+) -> None:
+    text = (
+        HEADER
+        + GOOD_ROW.replace("5.576", "x")
+        + GOOD_ROW.replace("v3-cost", "b").replace("2024-12-27", "2024-13-01")
+    )
     errors = errors_for(config, tmp_path, "claims.csv", text, subjects_file)
     assert any(":2:6:" in e for e in errors) and any(":3:11:" in e for e in errors), errors
 
 
-def test_errors_are_capped_per_file_and_the_rest_counted(config: WarehouseConfig, tmp_path: Path, subjects_file: Path) -> None:
+def test_errors_are_capped_per_file_and_the_rest_counted(
+    config: WarehouseConfig, tmp_path: Path, subjects_file: Path
+) -> None:
     rows = "".join(GOOD_ROW.replace("v3-cost", f"c{i}").replace("5.576", "x") for i in range(80))
     path = write(tmp_path / "claims.csv", HEADER + rows)
     with pytest.raises(IngestError) as caught:
@@ -113,18 +213,55 @@ def test_errors_are_capped_per_file_and_the_rest_counted(config: WarehouseConfig
 
 
 PRICE_CASES = [
-    ("low_above_open", PRICE_HEADER + GOOD_PRICE.replace("148.3", "140.0"), "2:3", "open 140.0 is below low 141.8"),
-    ("close_above_high", PRICE_HEADER + GOOD_PRICE.replace("142.6", "150.0"), "2:6", "close 150.0 is above high 148.9"),
-    ("negative_volume", PRICE_HEADER + GOOD_PRICE.replace("234657600", "-1"), "2:7", "volume -1 is negative"),
-    ("bad_adjusted", PRICE_HEADER + GOOD_PRICE.replace("true", "maybe"), "2:8", "'maybe' is not true or false"),
-    ("bad_price_date", PRICE_HEADER + GOOD_PRICE.replace("2025-01-24", "24/01/2025"), "2:1", "not a real date"),
+    (
+        "low_above_open",
+        PRICE_HEADER + GOOD_PRICE.replace("148.3", "140.0"),
+        "2:3",
+        "open 140.0 is below low 141.8",
+    ),
+    (
+        "close_above_high",
+        PRICE_HEADER + GOOD_PRICE.replace("142.6", "150.0"),
+        "2:6",
+        "close 150.0 is above high 148.9",
+    ),
+    (
+        "negative_volume",
+        PRICE_HEADER + GOOD_PRICE.replace("234657600", "-1"),
+        "2:7",
+        "volume -1 is negative",
+    ),
+    (
+        "bad_adjusted",
+        PRICE_HEADER + GOOD_PRICE.replace("true", "maybe"),
+        "2:8",
+        "'maybe' is not true or false",
+    ),
+    (
+        "bad_price_date",
+        PRICE_HEADER + GOOD_PRICE.replace("2025-01-24", "24/01/2025"),
+        "2:1",
+        "not a real date",
+    ),
     ("price_nan", PRICE_HEADER + GOOD_PRICE.replace("142.6", "NaN"), "2:6", "not a finite number"),
-    ("conflicting_price", PRICE_HEADER + GOOD_PRICE + GOOD_PRICE.replace("234657600", "1"), "3:2", "conflicting duplicate: ticker=NVDA, date=2025-01-24"),
-    ("ftp_source", PRICE_HEADER + GOOD_PRICE.replace("https://example.org/nvda.csv", "ftp://example.org/x"), "2:9", "is not an http(s) URL"),
+    (
+        "conflicting_price",
+        PRICE_HEADER + GOOD_PRICE + GOOD_PRICE.replace("234657600", "1"),
+        "3:2",
+        "conflicting duplicate: ticker=NVDA, date=2025-01-24",
+    ),
+    (
+        "ftp_source",
+        PRICE_HEADER + GOOD_PRICE.replace("https://example.org/nvda.csv", "ftp://example.org/x"),
+        "2:9",
+        "is not an http(s) URL",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "where", "words"), [c[1:] for c in PRICE_CASES], ids=[c[0] for c in PRICE_CASES])
+@pytest.mark.parametrize(
+    ("text", "where", "words"), [c[1:] for c in PRICE_CASES], ids=[c[0] for c in PRICE_CASES]
+)
 def test_each_bad_price_is_reported_at_its_line_and_column(
     config: WarehouseConfig, tmp_path: Path, subjects_file: Path, text: str, where: str, words: str
 ) -> None:
@@ -133,14 +270,31 @@ def test_each_bad_price_is_reported_at_its_line_and_column(
 
 
 SUBJECT_CASES = [
-    ("unknown_kind", "subject,kind\nx,modle\n", "2:2", "unknown subject kind 'modle' (did you mean 'model'?)"),
-    ("group_without_members", "subject,kind,members\ng,group,\n", "2:3", "a group subject needs members"),
-    ("members_on_a_model", "subject,kind,members\nm,model,NVDA\n", "2:3", "only group subjects have members"),
+    (
+        "unknown_kind",
+        "subject,kind\nx,modle\n",
+        "2:2",
+        "unknown subject kind 'modle' (did you mean 'model'?)",
+    ),
+    (
+        "group_without_members",
+        "subject,kind,members\ng,group,\n",
+        "2:3",
+        "a group subject needs members",
+    ),
+    (
+        "members_on_a_model",
+        "subject,kind,members\nm,model,NVDA\n",
+        "2:3",
+        "only group subjects have members",
+    ),
     ("unknown_member", "subject,kind,members\ng,group,NVDA;AVGX\n", "2:3", "unknown member 'AVGX'"),
 ]
 
 
-@pytest.mark.parametrize(("text", "where", "words"), [c[1:] for c in SUBJECT_CASES], ids=[c[0] for c in SUBJECT_CASES])
+@pytest.mark.parametrize(
+    ("text", "where", "words"), [c[1:] for c in SUBJECT_CASES], ids=[c[0] for c in SUBJECT_CASES]
+)
 def test_each_bad_subject_is_reported_at_its_line_and_column(
     config: WarehouseConfig, tmp_path: Path, subjects_file: Path, text: str, where: str, words: str
 ) -> None:
@@ -148,7 +302,9 @@ def test_each_bad_subject_is_reported_at_its_line_and_column(
     assert any(f"more-subjects.csv:{where}:" in e and words in e for e in errors), errors
 
 
-def test_json_errors_name_the_line_and_column_of_the_field(config: WarehouseConfig, tmp_path: Path, subjects_file: Path) -> None:
+def test_json_errors_name_the_line_and_column_of_the_field(
+    config: WarehouseConfig, tmp_path: Path, subjects_file: Path
+) -> None:
     text = (
         '[\n  {"subject": "deepseek-v3", "metric": "training_cost", "scope": "final_run",\n'
         '   "value": "lots", "unit": "usd", "claimant": "x", "stated_on": "2024-12-27",\n'
@@ -158,13 +314,17 @@ def test_json_errors_name_the_line_and_column_of_the_field(config: WarehouseConf
     assert errors == [f"{tmp_path / 'claims.json'}:3:4: column 'value': 'lots' is not a number"]
 
 
-def test_malformed_json_lines_name_their_line(config: WarehouseConfig, tmp_path: Path, subjects_file: Path) -> None:
+def test_malformed_json_lines_name_their_line(
+    config: WarehouseConfig, tmp_path: Path, subjects_file: Path
+) -> None:
     good = '{"subject": "deepseek-v3", "metric": "training_cost", "scope": "final_run", "value": 1, "unit": "usd", "claimant": "x", "stated_on": "2024-12-27", "source_url": "https://a.org"}'
     errors = errors_for(config, tmp_path, "claims.jsonl", good + "\n{broken\n", subjects_file)
     assert len(errors) == 1 and ":2:2: malformed JSON" in errors[0]
 
 
-def test_a_bad_file_among_good_ones_writes_nothing(config: WarehouseConfig, tmp_path: Path, subjects_file: Path) -> None:
+def test_a_bad_file_among_good_ones_writes_nothing(
+    config: WarehouseConfig, tmp_path: Path, subjects_file: Path
+) -> None:
     good = write(tmp_path / "good.csv", HEADER + GOOD_ROW)
     bad = write(tmp_path / "bad.csv", PRICE_HEADER + GOOD_PRICE.replace("142.6", "-3"))
     before = snapshot_count(config)
@@ -184,4 +344,6 @@ def test_conflicting_duplicates_across_files_of_one_ingest_are_refused(
     two = write(tmp_path / "two.csv", HEADER + GOOD_ROW.replace("5.576", "7"))
     with pytest.raises(IngestError) as caught:
         ingest.ingest(config, [subjects_file, one, two], message="m")
-    assert "two.csv:2:1: column 'claim_id': conflicting duplicate: claim_id=v3-cost also in" in str(caught.value)
+    assert "two.csv:2:1: column 'claim_id': conflicting duplicate: claim_id=v3-cost also in" in str(
+        caught.value
+    )

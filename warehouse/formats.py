@@ -90,10 +90,5 @@ def to_price_layout(table: RawTable, kind: str, ticker: str | None) -> RawTable:
         # Stooq's daily data is split- and dividend-adjusted.
         pl.lit("false" if kind == "yahoo" else "true").alias("adjusted"),
     )
-    return RawTable(
-        table.path,
-        frame,
-        [mapping[c] for c in table.header],
-        table.format,
-        line_of_row=table.line_of_row,
-    )
+    header = [mapping[c] for c in table.header] + ["ticker", "adjusted"]
+    return RawTable(table.path, frame, header, table.format, line_of_row=table.line_of_row)

@@ -210,11 +210,8 @@ def tag(
     """Name a snapshot; returns its id and the write. Re-pointing a tag moves it (history keeps the old)."""
     if not name or name.isdigit() or any(ch.isspace() for ch in name):
         raise RefError(f"'{name}' cannot be a tag: use a name with no spaces that is not a number")
-    try:
-        dt.datetime.fromisoformat(name)
+    if _reads_as_timestamp(name):
         raise RefError(f"'{name}' reads as a timestamp and cannot be a tag")
-    except ValueError:
-        pass
     snapshot_id = resolve_ref(connection, ref)
     author = author or writer.default_author()
 
@@ -239,6 +236,14 @@ def tag(
         kind="tag",
     )
     return snapshot_id, result
+
+
+def _reads_as_timestamp(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def tags(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:

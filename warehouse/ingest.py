@@ -114,6 +114,7 @@ def read_files(
                 file_kind = "prices"
             elif file_kind == "prices" and ticker and "ticker" not in table.header:
                 table.frame = table.frame.with_columns(pl.lit(ticker).alias("ticker"))
+                table.header = [*table.header, "ticker"]
             if progress:
                 progress(f"validating {path} ({table.frame.height:,} rows)")
             validator = {

@@ -155,11 +155,11 @@ def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], f
         import polars as pl
 
         frames = [
-            f.select("change", pl.lit(name).alias("table"), *f.columns[1:]).cast(
-                {c: pl.String for c in f.columns[1:]}
+            frame.with_columns(pl.col("changed_columns").list.join(";")).select(
+                "change", pl.lit(name).alias("table"), pl.exclude("change").cast(pl.String)
             )
-            for name, f in results.items()
-            if not f.is_empty()
+            for name, frame in results.items()
+            if not frame.is_empty()
         ]
         echo_frame(pl.concat(frames, how="diagonal") if frames else pl.DataFrame(), fmt)
         return

@@ -211,3 +211,30 @@ def test_views_are_usable_from_a_plain_duckdb_client(tmp_path: Path) -> None:
     assert connection.execute("SELECT count(*) FROM team.snapshots").fetchone()[0] >= 2
     assert lake.LAKE == "lake"  # the name costboard's own connections use
     connection.close()
+
+
+def test_the_readme_attach_works_from_the_duckdb_cli(tmp_path: Path) -> None:
+    """The README's `duckdb` CLI snippet, run as written against a fresh warehouse."""
+    import re
+    import subprocess
+    import sys
+
+    home = tmp_path / "h"
+    CliRunner().invoke(main, ["--home", str(home), "init"])
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = re.search(r"from the `duckdb` CLI.*?```sql\n(.*?)```", readme, re.S).group(1)
+    snippet = snippet.replace("/home/me/.costboard", str(home)).replace(
+        ".venv/lib/python3.11/site-packages", str(Path(duckdb_site()))
+    )
+    duckdb_cli = Path(sys.executable).parent / "duckdb"
+    result = subprocess.run(
+        [str(duckdb_cli), "-csv", "-c", snippet], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "create the costboard warehouse" in result.stdout
+
+
+def duckdb_site() -> str:
+    import duckdb_extension_ducklake
+
+    return str(Path(duckdb_extension_ducklake.__path__[0]).parent)

@@ -61,4 +61,7 @@ def load(connection: duckdb.DuckDBPyConnection, *names: str) -> None:
 
 def connect_offline(database: str = ":memory:", **config: str | bool) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that cannot install or auto-load anything."""
-    return duckdb.connect(database, config={**OFFLINE_CONFIG, **config})
+    connection = duckdb.connect(database, config={**OFFLINE_CONFIG, **config})
+    # costboard draws its own progress; DuckDB's would interleave with it on the terminal.
+    connection.execute("SET enable_progress_bar = false")
+    return connection

@@ -185,6 +185,8 @@ def _conflicting_duplicates(
     table: RawTable, frame: pl.DataFrame, key: Sequence[str]
 ) -> list[InputError]:
     """Rows that share a natural key but differ elsewhere; identical repeats are harmless."""
+    if not frame.select(pl.struct(key).is_duplicated().any()).item():
+        return []  # the common case, checked cheaply before any full-row comparison
     indexed = frame.with_row_index("_row")
     distinct = indexed.unique(subset=[c for c in frame.columns], keep="first", maintain_order=True)
     clash = distinct.filter(pl.len().over(key) > 1)

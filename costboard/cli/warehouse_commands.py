@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 import duckdb
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.output import FORMATS, echo_frame
@@ -77,14 +77,20 @@ def ingest_command(
     Any error in any file: every error is listed and nothing is written.
     """
     large = any(f.is_file() and f.stat().st_size > LARGE_FILE_BYTES for f in files)
+    # Steps: read and validate each file, then write each table (at most four).
     with Progress(
-        SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         disable=not large,
         transient=True,
     ) as bar:
-        task = bar.add_task("ingest", total=None)
+        task = bar.add_task("ingest", total=2 * len(files) + 4)
+
+        def step(text: str) -> None:
+            bar.update(task, description=text, advance=1)
+
         result = ingest.ingest(
             config,
             list(files),
@@ -93,8 +99,9 @@ def ingest_command(
             kind=kind,
             ticker=ticker,
             dry_run=dry_run,
-            progress=lambda text: bar.update(task, description=text),
+            progress=step,
         )
+        bar.update(task, completed=2 * len(files) + 4)
     if dry_run:
         click.echo(f"dry run, nothing written: {_summary(result)}")
     elif result.wrote:

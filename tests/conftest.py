@@ -21,12 +21,18 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
+@pytest.fixture(scope="session")
+def empty_home_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("empty") / "home"
+    schema.create(WarehouseConfig.resolve(home), author="tests")
+    return home
+
+
 @pytest.fixture
-def config(home: Path) -> WarehouseConfig:
-    """An empty, initialised warehouse of its own for one test."""
-    cfg = WarehouseConfig.resolve(home)
-    schema.create(cfg, author="tests")
-    return cfg
+def config(home: Path, empty_home_template: Path) -> WarehouseConfig:
+    """An empty, initialised warehouse of its own for one test (a copy: the lake is relocatable)."""
+    shutil.copytree(empty_home_template, home)
+    return WarehouseConfig.resolve(home)
 
 
 @pytest.fixture(scope="session")

@@ -128,7 +128,7 @@ def write(
 
 @tenacity.retry(
     retry=tenacity.retry_if_exception(_is_conflict),
-    wait=tenacity.wait_exponential_jitter(initial=0.05, max=2.0),
+    wait=tenacity.wait_exponential_jitter(multiplier=0.05, max=2.0),
     stop=tenacity.stop_after_attempt(8),
     reraise=True,
 )

@@ -100,8 +100,12 @@ def read_header(text: str) -> list[str]:
     return [h.strip() for h in first]
 
 
-def read_csv(path: Path, text: str) -> RawTable:
-    """Parse CSV text into strings with polars; locate structural errors with the csv module."""
+def read_csv(path: Path, text: str, raw: bytes | None = None) -> RawTable:
+    """Parse CSV text into strings with polars; locate structural errors with the csv module.
+
+    ``raw`` (the file's bytes, already checked to be UTF-8) spares polars a re-encoding of
+    ``text``: about 1 s of a 5M-row file.
+    """
     name = str(path)
     header = read_header(text)
     errors = _header_errors(name, header)
@@ -109,7 +113,7 @@ def read_csv(path: Path, text: str) -> RawTable:
         raise IngestError(errors)
     try:
         frame = pl.read_csv(
-            io.StringIO(text),
+            raw.removeprefix(b"\xef\xbb\xbf") if raw is not None else io.StringIO(text),
             infer_schema=False,
             has_header=True,
             new_columns=header,
@@ -256,4 +260,4 @@ def read(path: Path) -> tuple[RawTable, str]:
     text = decode(path, raw)
     if text.lstrip().startswith(("[", "{")):
         return read_json(path, text), text
-    return read_csv(path, text), text
+    return read_csv(path, text, raw), text

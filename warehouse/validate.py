@@ -114,8 +114,20 @@ def _with_missing(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     return frame.with_columns(missing) if missing else frame
 
 
+def _typed(frame: pl.DataFrame, numbers: Sequence[str], dates: Sequence[str]) -> pl.DataFrame:
+    """Parse each number and date column once; checks and the output read the parsed copies."""
+    return frame.with_columns(
+        *(pl.col(c).cast(pl.Float64, strict=False).alias(f"__number_{c}") for c in numbers),
+        *(
+            pl.col(c).str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias(f"__date_{c}")
+            for c in dates
+        ),
+    )
+
+
 def _number(column: str) -> pl.Expr:
-    return pl.col(column).cast(pl.Float64, strict=False)
+    """The parsed number of ``column`` (null where the text is not a number); see _typed."""
+    return pl.col(f"__number_{column}")
 
 
 def _not_a_number(column: str) -> Check:
@@ -135,7 +147,8 @@ def _not_finite(column: str) -> Check:
 
 
 def _date(column: str) -> pl.Expr:
-    return pl.col(column).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    """The parsed date of ``column`` (null where the text is not a real date); see _typed."""
+    return pl.col(f"__date_{column}")
 
 
 def _date_checks(column: str, *, required: bool, today: dt.date) -> list[Check]:
@@ -227,7 +240,9 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
             InputError(table.path, 1, 1, "a claims file needs a 'value', 'low' or 'high' column")
         )
     raise_if(errors)
-    raw = _with_missing(table.frame, CLAIM_COLUMNS)
+    raw = _typed(
+        _with_missing(table.frame, CLAIM_COLUMNS), ("value", "low", "high"), ("stated_on",)
+    )
     unit_base = {name: unit.base for name, unit in UNITS.items()}
     metric_base = {name: metric.base_unit for name, metric in METRICS.items()}
     cost_metrics = [name for name, metric in METRICS.items() if metric.is_cost]
@@ -318,7 +333,7 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
 
 def subjects(table: RawTable, *, today: dt.date) -> pl.DataFrame:
     raise_if(column_errors(table, SUBJECT_COLUMNS, SUBJECT_REQUIRED))
-    raw = _with_missing(table.frame, SUBJECT_COLUMNS)
+    raw = _typed(_with_missing(table.frame, SUBJECT_COLUMNS), (), ("released_on",))
     checks = [
         *_required(SUBJECT_REQUIRED),
         _vocabulary("kind", SUBJECT_KINDS, "subject kind"),
@@ -359,7 +374,11 @@ def subjects(table: RawTable, *, today: dt.date) -> pl.DataFrame:
 def prices(table: RawTable, *, today: dt.date) -> pl.DataFrame:
     """Validate a price table already mapped to costboard's layout (see formats.py)."""
     raise_if(column_errors(table, (*PRICE_COLUMNS, "adj_close"), PRICE_REQUIRED))
-    raw = _with_missing(table.frame, (*PRICE_COLUMNS, "adj_close"))
+    raw = _typed(
+        _with_missing(table.frame, (*PRICE_COLUMNS, "adj_close")),
+        ("open", "high", "low", "close", "adj_close", "volume"),
+        ("date",),
+    )
     numbers = ("open", "high", "low", "close", "adj_close", "volume")
     adjusted = pl.col("adjusted").str.to_lowercase()
     checks = [

@@ -1,6 +1,6 @@
 # costboard: the two commands a new user needs are `make run` and `make test`.
 # Both set themselves up on a fresh machine: a virtual environment with the pinned
-# dependencies, and (for the tests) Debian's chromium and chromium-driver.
+# dependencies, and (for the tests) Debian's chromium, chromium-driver and postgresql.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,26 +9,32 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test lint format bench browser clean
+.PHONY: run test lint format bench system-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $(INSTALLED)
 
-# Browser tests drive Debian's headless Chromium; install it when it is missing.
-browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+# Debian packages the tests need: headless Chromium and its driver for the browser tests,
+# PostgreSQL for the team set-up's catalog tests. Installed only when missing.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		echo "installing Debian packages:$$missing"; \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 run: $(INSTALLED)
 	$(BIN)/costboard init --demo --if-missing
 	$(BIN)/costboard log
 
-test: $(INSTALLED) browser
+test: $(INSTALLED) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -71,7 +71,15 @@ def connect(
     connection = extensions.connect_offline()
     try:
         load_extensions(connection, config)
-        connection.execute(attach_sql(config, read_only=read_only, snapshot_id=snapshot_id))
+        try:
+            connection.execute(attach_sql(config, read_only=read_only, snapshot_id=snapshot_id))
+        except duckdb.InvalidInputException as error:
+            # A server catalog (PostgreSQL) cannot be checked for up front like a file can.
+            if "does not exist" in str(error):
+                raise WarehouseMissing(
+                    f"no warehouse at {config.catalog}: run `costboard init`"
+                ) from error
+            raise
         if use:
             connection.execute(f"USE {LAKE}")
     except BaseException:

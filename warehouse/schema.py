@@ -44,7 +44,10 @@ def ddl_statements() -> list[tuple[str, str]]:
 def is_initialised(config: WarehouseConfig) -> bool:
     if not config.exists():
         return False
-    connection = lake.connect(config, read_only=True)
+    try:
+        connection = lake.connect(config, read_only=True)
+    except lake.WarehouseMissing:
+        return False
     try:
         found = connection.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'claim_records'",

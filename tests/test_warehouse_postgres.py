@@ -1,0 +1,59 @@
+"""The team set-up: the same warehouse on a real PostgreSQL catalog (nothing assumes SQLite)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from costboard.cli import main
+from tests import postgres_server
+from tests.conftest import write
+
+pytestmark = pytest.mark.skipif(
+    postgres_server.binaries() is None, reason="PostgreSQL is not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    # Not under pytest's tmp folder: that is private to root, and the server runs as `postgres`.
+    folder = Path(tempfile.mkdtemp(prefix="costboard-pg-"))
+    try:
+        with postgres_server.running(folder) as dsn:
+            yield dsn
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_ingest_history_diff_and_sql_as_of_work_on_a_postgres_catalog(
+    postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COSTBOARD_CATALOG", f"postgres:{postgres}")
+    monkeypatch.setenv("COSTBOARD_DATA_PATH", str(tmp_path / "shared-data") + "/")
+
+    def cli(*args: str) -> str:
+        result = CliRunner().invoke(
+            main, ["--home", str(tmp_path / "home"), *args], catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert (
+        "no warehouse" in CliRunner().invoke(main, ["--home", str(tmp_path / "home"), "log"]).output
+    )
+    cli("init")
+    subjects = write(tmp_path / "s.csv", "subject,kind\nm1,model\n")
+    claims = "claim_id,subject,metric,scope,value,unit,claimant,stated_on,source_url\nc1,m1,training_cost,final_run,{},usd,x,2024-12-27,https://example.org\n"
+    cli("ingest", str(subjects), str(write(tmp_path / "a.csv", claims.format(1))), "-m", "one")
+    cli("tag", "first")
+    cli("ingest", str(write(tmp_path / "b.csv", claims.format(2))), "-m", "two")
+    assert "value: 1.0 -> 2.0" in cli("diff", "first", "latest", "--table", "claims")
+    assert cli(
+        "sql", "SELECT value FROM claims", "--as-of", "first", "--format", "csv"
+    ).splitlines() == ["value", "1.0"]
+    assert (tmp_path / "shared-data").is_dir()

@@ -1,0 +1,303 @@
+"""Estimator commands: ``estimate`` (compute, store, explain) and ``plugins`` (list, new)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+import polars as pl
+
+from costboard.cli.context import friendly_errors, pass_config
+from costboard.cli.output import echo_frame
+from costboard.warehouse.config import WarehouseConfig
+
+
+def _window(text: str) -> tuple[dt.date, dt.date]:
+    start, sep, end = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        window = (dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip()))
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not START:END (two YYYY-MM-DD dates)") from None
+    if window[0] > window[1]:
+        raise click.BadParameter(f"'{text}': the window starts after it ends")
+    return window
+
+
+def _status_frame(statuses: list) -> pl.DataFrame:  # type: ignore[type-arg]
+    rows = [
+        {
+            "estimator": s.estimator or f"({s.plugin})",
+            "version": s.version,
+            "status": s.status,
+            "rows": s.rows,
+            "seconds": round(s.seconds, 3) if s.seconds is not None else None,
+            "error": s.error,
+        }
+        for s in statuses
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "estimator": pl.String,
+            "version": pl.String,
+            "status": pl.String,
+            "rows": pl.Int64,
+            "seconds": pl.Float64,
+            "error": pl.String,
+        },
+    )
+
+
+def _explain(config: WarehouseConfig, subject: str, ref: str | None) -> None:
+    from costboard.warehouse import estimates, history, lake
+    from costboard.warehouse.errors import did_you_mean
+
+    with lake.connect(config) as connection:
+        snapshot = history.resolve_ref(connection, ref) if ref else None
+    with lake.connect(config, snapshot_id=snapshot) as connection:
+        subjects = [r[0] for r in connection.execute("SELECT subject FROM subjects").fetchall()]
+        if subject not in subjects:
+            raise ValueError(f"unknown subject '{subject}'" + did_you_mean(subject, subjects))
+        stored = estimates.stored(connection, subject)
+        if stored.is_empty():
+            click.echo(f"no stored estimates for {subject}: run `costboard estimate` first")
+            return
+        latest = stored.filter(pl.col("as_of") == pl.col("as_of").max())
+        echo_frame(
+            latest.select(
+                "as_of", "estimator", "metric", "scope", "value", "low", "high", "unit", "inputs"
+            ),
+            title=f"{subject}: estimates at {latest['as_of'][0]} "
+            f"(evidence snapshot {latest['snapshot_id'][0]})",
+        )
+        reconciled = estimates.reconciliation(connection, subject)
+        if reconciled.is_empty():
+            click.echo(f"no claim about {subject} has an estimate of the same metric and scope")
+            return
+        echo_frame(
+            reconciled.with_columns(pl.col("ratio").round(3)),
+            title=f"{subject}: each claim against each estimate at the claim's date "
+            "(ratio = claim / estimate)",
+        )
+
+
+@click.command(name="estimate")
+@click.option(
+    "--as-of",
+    "ref",
+    metavar="REF",
+    help="Use the evidence of this snapshot (id, tag, date) [default: latest].",
+)
+@click.option(
+    "--explain",
+    "subject",
+    metavar="SUBJECT",
+    help="Print SUBJECT's stored estimates and how its claims compare with them; compute nothing.",
+)
+@click.option("-m", "--message", help="Commit message [default: says what was estimated].")
+@click.option("--author", help="Author recorded on the snapshot [default: your user name].")
+@click.option(
+    "--window",
+    "windows",
+    multiple=True,
+    metavar="START:END",
+    help="Also estimate market moves over START:END (repeatable).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Seconds each estimator may take.",
+)
+@click.option("--dry-run", is_flag=True, help="Compute and count, write nothing.")
+@pass_config
+@friendly_errors
+def estimate_command(
+    config: WarehouseConfig,
+    ref: str | None,
+    subject: str | None,
+    message: str | None,
+    author: str | None,
+    windows: tuple[str, ...],
+    timeout: float | None,
+    dry_run: bool,
+) -> None:
+    """Run every estimator on every subject and evidence date, and store the estimates.
+
+    Estimates are keyed by the input snapshot (the latest that changed evidence), estimator,
+    version and parameters: running again on the same evidence writes nothing.
+    """
+    if subject:
+        _explain(config, subject, ref)
+        return
+    from costboard.plugins.evidence import load_evidence
+    from costboard.plugins.run import DEFAULT_TIMEOUT, run_estimators
+    from costboard.warehouse import estimates, history, lake
+
+    asked = [_window(w) for w in windows]
+    with lake.connect(config) as connection:
+        snapshot = history.resolve_ref(connection, ref)
+        source = estimates.input_snapshot_id(connection, at=snapshot)
+        if source is None:
+            click.echo("no evidence yet: ingest claims first")
+            return
+        # "Today" is the day the evidence snapshot was written, so the stored estimates are a
+        # function of that snapshot alone: a re-run on a later day writes nothing.
+        today = estimates.snapshot_date(connection, source)
+    evidence = load_evidence(config, source, today=today)  # type: ignore[arg-type]
+    frame, statuses = run_estimators(
+        evidence, windows=asked, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT
+    )
+    echo_frame(_status_frame(statuses), title=f"estimators on evidence snapshot {source}")
+    failed = [s for s in statuses if s.status not in ("ok", "disabled")]
+    for status in failed:
+        click.echo(
+            f"warning: {status.estimator or status.plugin}: {status.status}: {status.error}",
+            err=True,
+        )
+    message = message or (
+        f"estimate: {frame.height} estimates by {frame['estimator'].n_unique()} estimators "
+        f"from evidence snapshot {source}"
+    )
+    complete = [s.estimator for s in statuses if s.status == "ok" and s.estimator]
+    result = estimates.store(
+        config, frame, source, message=message, author=author, complete=complete, dry_run=dry_run
+    )
+    counts = result.changes.get(estimates.TABLE)
+    summary = f"+{counts.added} ~{counts.changed} -{counts.removed}" if counts else "+0"
+    if dry_run:
+        click.echo(f"dry run, nothing written: estimate_records {summary}")
+    elif result.wrote:
+        click.echo(f"snapshot {result.snapshot_id}: estimate_records {summary}")
+    else:
+        click.echo(
+            f"nothing new: the estimates of evidence snapshot {source} are already stored; "
+            "no snapshot was made"
+        )
+
+
+def _plugin_rows(config: WarehouseConfig, run: bool, timeout: float) -> list[dict[str, object]]:
+    from costboard.plugins.manager import get_manager
+    from costboard.plugins.run import run_estimators
+    from costboard.warehouse import schema
+
+    manager = get_manager()
+    statuses = None
+    if run and schema.is_initialised(config):
+        from costboard.plugins.evidence import load_evidence
+
+        _, statuses = run_estimators(load_evidence(config), timeout=timeout, manager=manager)
+    by_name = {(s.estimator or s.plugin): s for s in statuses or []}
+    rows: list[dict[str, object]] = []
+    for loaded in manager.estimators():
+        estimator, plugin = loaded.estimator, loaded.plugin
+        status = by_name.get(estimator.name)
+        rows.append(
+            {
+                "name": estimator.name,
+                "version": estimator.version,
+                "plugin": plugin.name,
+                "distribution": plugin.distribution,
+                "hooks": list(plugin.hooks),
+                "status": status.status if status else "ok",
+                "error": status.error if status else None,
+                "rows": status.rows if status else None,
+                "seconds": round(status.seconds, 4) if status and status.seconds else None,
+                "outputs": [f"{m}/{s}" for m, s in estimator.outputs],
+                "description": estimator.description,
+            }
+        )
+    providing = {loaded.plugin.name for loaded in manager.estimators()}
+    for record in manager.plugins():
+        if record.name in providing:
+            continue
+        rows.append(
+            {
+                "name": f"({record.name})",
+                "version": record.version,
+                "plugin": record.name,
+                "distribution": record.distribution,
+                "hooks": list(record.hooks),
+                "status": record.status,
+                "error": record.error,
+                "rows": None,
+                "seconds": None,
+                "outputs": [],
+                "description": "a plugin that provides no estimator",
+            }
+        )
+    return rows
+
+
+@click.group(name="plugins", invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for programs.")
+@click.option(
+    "--no-run",
+    is_flag=True,
+    help="Only load the plugins; do not try each estimator on the warehouse's evidence.",
+)
+@click.option("--timeout", type=float, default=10.0, show_default=True)
+@click.pass_context
+def plugins_group(context: click.Context, as_json: bool, no_run: bool, timeout: float) -> None:
+    """List every estimator: name, version, distribution, hooks, status, last error.
+
+    Unless --no-run, each estimator is tried on the warehouse's latest evidence (nothing is
+    written), so the status says whether it works on real data.
+    """
+    if context.invoked_subcommand is not None:
+        return
+    config = context.find_object(WarehouseConfig)
+    assert config is not None
+    rows = _plugin_rows(config, run=not no_run, timeout=timeout)
+    if as_json:
+        click.echo(json.dumps(rows, indent=1, default=str))
+        return
+    frame = pl.DataFrame(
+        [
+            {
+                "name": r["name"],
+                "version": r["version"],
+                "distribution": r["distribution"],
+                "hooks": ", ".join(r["hooks"]),  # type: ignore[arg-type]
+                "status": r["status"],
+                "last error": r["error"],
+            }
+            for r in rows
+        ],
+        schema={
+            c: pl.String
+            for c in ("name", "version", "distribution", "hooks", "status", "last error")
+        },
+    )
+    echo_frame(frame, title="costboard estimators")
+
+
+@plugins_group.command(name="new")
+@click.argument("name")
+@click.option(
+    "--directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to create the package folder costboard-NAME.",
+)
+@friendly_errors
+def new_command(name: str, directory: Path) -> None:
+    """Scaffold a pip-installable estimator plugin package costboard-NAME."""
+    from costboard.plugins.scaffold import new_plugin
+
+    folder = new_plugin(name, directory)
+    click.echo(f"created {folder}")
+    click.echo(f"  pip install -e {folder}   # then `costboard plugins` lists it")
+    click.echo(f"  pytest {folder}           # its test passes as generated")
+
+
+def register(main: click.Group) -> None:
+    """Add the estimator commands to the ``costboard`` group."""
+    main.add_command(estimate_command)
+    main.add_command(plugins_group)

@@ -1,0 +1,385 @@
+"""Helpers for testing estimators and plugins (costboard's own tests use them too).
+
+- :func:`make_evidence`: build an evidence object from a few claims, no warehouse needed.
+- :func:`run_plugin`: run one plugin's estimators, isolated from every installed plugin.
+- :func:`check_estimator` / :func:`assert_conforms`: the conformance check any estimator can
+  run on itself (definition, output schema, determinism, as-of evidence, lineage, overrides).
+- the ``costboard_plugin`` pytest fixture: registers a plugin in the process-wide manager for
+  one test (so ``run_estimators`` and the CLI see it), and removes it afterwards. Use it with
+  ``pytest_plugins = ["costboard.testing"]`` in a conftest.py, or import the fixture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import ModuleType
+from typing import Any
+
+import polars as pl
+
+from costboard.plugins.estimator import Estimator
+from costboard.plugins.evidence import Evidence, build_evidence
+from costboard.plugins.manager import LoadedEstimator, PluginManager, PluginRecord, get_manager
+from costboard.plugins.parameters import Parameters
+from costboard.plugins.run import DEFAULT_TIMEOUT, EstimatorStatus, run_estimators, run_one
+
+__all__ = [
+    "assert_conforms",
+    "check_estimator",
+    "costboard_plugin",
+    "make_evidence",
+    "run_plugin",
+    "sample_evidence",
+]
+
+#: How many evidence dates the as-of check re-runs the estimator at.
+MAX_AS_OF_DATES = 10
+
+#: Subjects every made-up evidence knows, with their kind (more can be passed).
+KNOWN_SUBJECTS: dict[str, str] = {
+    "ml-hardware": "chip",
+    "h100": "chip",
+    "h800": "chip",
+    "a100": "chip",
+    "hopper": "chip",
+    "NVDA": "ticker",
+    "AVGO": "ticker",
+}
+
+
+def make_evidence(
+    claims: Iterable[Mapping[str, Any]] | pl.DataFrame,
+    *,
+    subjects: Mapping[str, str] | Iterable[Mapping[str, Any]] | pl.DataFrame | None = None,
+    prices: Iterable[Mapping[str, Any]] | pl.DataFrame | None = None,
+    today: dt.date | None = None,
+) -> Evidence:
+    """Evidence from a few claims, in base units, as the warehouse would give them.
+
+    Args:
+        claims: dicts (or a frame) with at least subject, metric, scope and value (or
+            low/high). Optional: qualifier, low, high, stated_on (default 2025-01-01),
+            claim_id (default: built from the other fields), claimant, unit (default: the
+            metric's base unit).
+        subjects: {subject: kind}, subject dicts (subject, kind, developer, members,
+            released_on), or a frame. Subjects not given are chips if listed in
+            KNOWN_SUBJECTS, else models.
+        prices: dicts (or a frame) with ticker, date, close.
+        today: the last evidence date (default: the latest stated_on).
+    """
+    from costboard.warehouse.vocabulary import METRICS
+
+    frame = claims if isinstance(claims, pl.DataFrame) else pl.DataFrame(list(claims))
+    defaults: dict[str, pl.Expr] = {
+        "qualifier": pl.lit(None, dtype=pl.String),
+        "value": pl.lit(None, dtype=pl.Float64),
+        "low": pl.lit(None, dtype=pl.Float64),
+        "high": pl.lit(None, dtype=pl.Float64),
+        "stated_on": pl.lit(dt.date(2025, 1, 1)),
+        "claimant": pl.lit("test"),
+    }
+    frame = frame.with_columns(
+        expression.alias(name) for name, expression in defaults.items() if name not in frame.columns
+    ).with_columns(
+        pl.col("stated_on").cast(pl.Date),
+        pl.col("value", "low", "high").cast(pl.Float64),
+        pl.col("qualifier").cast(pl.String),
+    )
+    if "unit" not in frame.columns:
+        units = {name: metric.base_unit for name, metric in METRICS.items()}
+        frame = frame.with_columns(
+            pl.col("metric").replace_strict(units, default="ratio").alias("unit")
+        )
+    if "claim_id" not in frame.columns:
+        frame = frame.with_columns(
+            pl.concat_str(
+                "subject",
+                "metric",
+                "scope",
+                pl.col("qualifier").fill_null("-"),
+                pl.col("stated_on").cast(pl.String),
+                separator=":",
+            ).alias("claim_id")
+        )
+    if isinstance(subjects, pl.DataFrame):
+        subject_frame = subjects
+    else:
+        if subjects is None:
+            listed: list[dict[str, Any]] = []
+        elif isinstance(subjects, Mapping):
+            listed = [{"subject": s, "kind": k} for s, k in subjects.items()]
+        else:
+            listed = [dict(s) for s in subjects]
+        named = {s["subject"] for s in listed}
+        mentioned = set(frame["subject"].to_list()) | {
+            q for q in frame["qualifier"].drop_nulls().to_list() if q in KNOWN_SUBJECTS
+        }
+        listed += [
+            {"subject": s, "kind": KNOWN_SUBJECTS.get(s, "model")}
+            for s in sorted(mentioned - named)
+        ]
+        subject_frame = pl.DataFrame(
+            listed,
+            schema_overrides={"members": pl.List(pl.String), "released_on": pl.Date},
+            infer_schema_length=None,
+        )
+    price_frame = (
+        prices if isinstance(prices, pl.DataFrame) or prices is None else pl.DataFrame(list(prices))
+    )
+    today = today or max(frame["stated_on"].to_list())
+    return build_evidence(frame, subject_frame, price_frame, today=today)
+
+
+def sample_evidence() -> Evidence:
+    """A small, realistic evidence set: DeepSeek-V3's run, H800 prices, Epoch's method, NVDA."""
+    d = dt.date
+    return make_evidence(
+        [
+            {
+                "subject": "deepseek-v3",
+                "metric": "gpu_hours",
+                "scope": "final_run",
+                "value": 2.788e6,
+                "stated_on": d(2024, 12, 27),
+            },
+            {
+                "subject": "deepseek-v3",
+                "metric": "gpu_count",
+                "scope": "final_run",
+                "qualifier": "h800",
+                "value": 2048,
+                "stated_on": d(2024, 12, 27),
+            },
+            {
+                "subject": "deepseek-v3",
+                "metric": "rental_price",
+                "scope": "final_run",
+                "qualifier": "h800",
+                "value": 2.0,
+                "stated_on": d(2024, 12, 27),
+            },
+            {
+                "subject": "deepseek-v3",
+                "metric": "active_params",
+                "scope": "spec",
+                "value": 37e9,
+                "stated_on": d(2024, 12, 27),
+            },
+            {
+                "subject": "deepseek-v3",
+                "metric": "training_tokens",
+                "scope": "final_run",
+                "value": 14.8e12,
+                "stated_on": d(2024, 12, 27),
+            },
+            {
+                "subject": "deepseek-v3",
+                "metric": "training_cost",
+                "scope": "final_run",
+                "value": 5.576e6,
+                "stated_on": d(2024, 12, 27),
+            },
+            {
+                "subject": "deepseek-v3",
+                "metric": "utilization",
+                "scope": "final_run",
+                "qualifier": "bf16_causal",
+                "value": 0.3894,
+                "stated_on": d(2025, 5, 14),
+            },
+            {
+                "subject": "h800",
+                "metric": "rental_price",
+                "scope": "market",
+                "qualifier": "cr8dl",
+                "value": 3.42,
+                "stated_on": d(2024, 8, 31),
+            },
+            {
+                "subject": "h800",
+                "metric": "purchase_price",
+                "scope": "market",
+                "qualifier": "dgx_per_gpu",
+                "value": 44750,
+                "stated_on": d(2025, 2, 21),
+            },
+            {
+                "subject": "h800",
+                "metric": "power",
+                "scope": "spec",
+                "value": 0.7,
+                "stated_on": d(2024, 5, 31),
+            },
+            {
+                "subject": "ml-hardware",
+                "metric": "depreciation_rate",
+                "scope": "method",
+                "value": 0.14,
+                "low": 0.1,
+                "high": 0.18,
+                "stated_on": d(2024, 5, 31),
+            },
+            {
+                "subject": "deepseek",
+                "metric": "gpu_count",
+                "scope": "fleet_capex",
+                "qualifier": "h800",
+                "value": 10000,
+                "stated_on": d(2025, 1, 31),
+            },
+            {
+                "subject": "NVDA",
+                "metric": "shares_outstanding",
+                "scope": "market",
+                "value": 24.804e9,
+                "stated_on": d(2025, 1, 26),
+            },
+            {
+                "subject": "NVDA",
+                "metric": "market_cap_change",
+                "scope": "one_day",
+                "value": -589e9,
+                "stated_on": d(2025, 1, 27),
+            },
+        ],
+        subjects=[
+            {"subject": "deepseek-v3", "kind": "model", "released_on": d(2024, 12, 27)},
+            {"subject": "deepseek", "kind": "company"},
+        ],
+        prices=[
+            {"ticker": "NVDA", "date": d(2025, 1, 24), "close": 142.6069},
+            {"ticker": "NVDA", "date": d(2025, 1, 27), "close": 118.4091},
+        ],
+        today=d(2025, 6, 1),
+    )
+
+
+def _isolated(plugin: ModuleType | object, name: str | None = None) -> PluginManager:
+    manager = PluginManager(entry_points=False)
+    manager.register(plugin, name=name)
+    return manager
+
+
+def run_plugin(
+    plugin: ModuleType | object,
+    evidence: Evidence,
+    overrides: Mapping[str, float] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    windows: Iterable[tuple[dt.date, dt.date]] = (),
+) -> tuple[pl.DataFrame, list[EstimatorStatus]]:
+    """Run one plugin's estimators through costboard's run path, with no other plugin."""
+    return run_estimators(
+        evidence, overrides, timeout=timeout, windows=windows, manager=_isolated(plugin)
+    )
+
+
+def _run(
+    estimator: Estimator, evidence: Evidence, overrides: Mapping[str, float] | None = None
+) -> tuple[pl.DataFrame, EstimatorStatus]:
+    loaded = LoadedEstimator(estimator, PluginRecord(name=f"check:{estimator.name}"))
+    params = Parameters(table=estimator.parameter_table, overrides=dict(overrides or {}))
+    return run_one(loaded, evidence, params, DEFAULT_TIMEOUT)
+
+
+def check_estimator(estimator: Estimator, evidence: Evidence | None = None) -> list[str]:
+    """Every way ``estimator`` breaks costboard's contract on ``evidence`` (empty: none).
+
+    Checks its definition (name, version, outputs, cited parameters), that a run succeeds
+    and passes validation, that it produces estimates, that two runs agree, that an
+    estimate at a date uses nothing stated later (re-running on only the claims stated by
+    then gives the same answer, and every input claim was stated by then), and that every
+    parameter can be overridden.
+    """
+    problems = (
+        estimator.problems()
+        if isinstance(estimator, Estimator)
+        else [f"{estimator!r} is not an Estimator"]
+    )
+    if problems:
+        return problems
+    evidence = evidence or sample_evidence()
+    first, status = _run(estimator, evidence)
+    if status.status != "ok":
+        return [f"run failed ({status.status}): {status.error}"]
+    if first.is_empty():
+        return ["produced no estimates on the evidence (pass evidence with the claims it needs)"]
+    again, _ = _run(estimator, evidence)
+    key = ["subject", "as_of", "metric", "scope", "params_hash"]
+    if not first.sort(key).equals(again.sort(key)):
+        problems.append("two runs on the same evidence gave different estimates")
+    claims = evidence.claims.select("claim_id", "stated_on")
+    late = (
+        first.select("subject", "as_of", "inputs")
+        .explode("inputs")
+        .join(claims, left_on="inputs", right_on="claim_id")
+        .filter(pl.col("stated_on") > pl.col("as_of"))
+    )
+    if late.height:
+        row = late.row(0, named=True)
+        problems.append(
+            f"estimate of {row['subject']} at {row['as_of']} uses {row['inputs']}, "
+            f"stated later ({row['stated_on']})"
+        )
+    problems.extend(_as_of_problems(estimator, evidence, first))
+    for parameter in estimator.parameters:
+        _, status = _run(estimator, evidence, {parameter.name: parameter.value})
+        if status.status != "ok":
+            problems.append(f"overriding '{parameter.name}' fails: {status.error}")
+    return problems
+
+
+def _as_of_problems(estimator: Estimator, evidence: Evidence, full: pl.DataFrame) -> list[str]:
+    """Estimates at a date must not change when the claims stated after it are removed."""
+    columns = ["subject", "as_of", "metric", "scope", "value", "low", "high", "inputs"]
+    dates = sorted(full["as_of"].unique().to_list())[:-1][:MAX_AS_OF_DATES]
+    for date in dates:
+        if evidence.claims.filter(pl.col("stated_on") > date).is_empty():
+            continue
+        earlier = build_evidence(
+            evidence.claims.filter(pl.col("stated_on") <= date),
+            evidence.subjects,
+            evidence.prices.filter(pl.col("date") <= date),
+            today=evidence.today,
+        )
+        cut, status = _run(estimator, earlier)
+        if status.status != "ok":
+            return [f"run on the evidence up to {date} failed: {status.error}"]
+        before = full.filter(pl.col("as_of") == date).select(columns).sort(columns[:4])
+        after = cut.filter(pl.col("as_of") == date).select(columns).sort(columns[:4])
+        if not before.equals(after):
+            return [f"estimates at {date} change when the claims stated after it are removed"]
+    return []
+
+
+def assert_conforms(estimator: Estimator, evidence: Evidence | None = None) -> None:
+    """Fail (AssertionError listing every problem) unless ``estimator`` conforms."""
+    problems = check_estimator(estimator, evidence)
+    assert not problems, "estimator does not conform:\n- " + "\n- ".join(problems)
+
+
+try:  # the fixture needs pytest, which only tests have
+    import pytest
+except ImportError:  # pragma: no cover
+    pass
+else:
+
+    @pytest.fixture
+    def costboard_plugin() -> Iterator[Callable[..., str]]:
+        """Register plugins in the process-wide manager for one test; returns ``register``.
+
+        ``register(plugin, name=None) -> name``: the plugin (a module or an object with
+        ``@hookimpl`` functions) is seen by ``run_estimators`` and the CLI until the test ends.
+        """
+        manager = get_manager()
+        names: list[str] = []
+
+        def register(plugin: ModuleType | object, name: str | None = None) -> str:
+            registered = manager.register(plugin, name=name)
+            names.append(registered)
+            return registered
+
+        yield register
+        for name in names:
+            manager.unregister(name)

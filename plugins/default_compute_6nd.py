@@ -1,0 +1,127 @@
+"""compute_6nd: training cost from compute, independent of any claimed GPU-hours.
+
+FLOP = 6 x active parameters x tokens (costfacts §5; a claimed final_run training_flop stands
+in when parameters or tokens are missing). GPU-hours = FLOP / (peak FLOP/s x utilization) /
+3600, with the BF16 dense peak and a utilization measured on the same basis (an FP8-basis MFU
+is half as large and is never mixed in). Dollars = GPU-hours x rental price.
+
+Range: FLOP's range x utilization 0.1-0.65 (Epoch AI; a claimed MFU keeps its own range) x the
+spread of rental prices. When the subject also claims GPU-hours, the estimate records the
+utilization those imply (``implied_utilization``), a consistency check on the claims.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from costboard import hookimpl
+from costboard.plugins import formulas, inputs
+from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
+from costboard.plugins.evidence import Evidence, pick
+from costboard.plugins.parameters import PEAK_FLOPS, RENTAL_PRICE, UTILIZATION, Parameters
+
+NAME = "compute_6nd"
+VERSION = "1.0"
+
+PARAMETERS = (PEAK_FLOPS, UTILIZATION, RENTAL_PRICE)
+
+
+def compute(evidence: Evidence) -> pl.DataFrame:
+    """Training FLOP per (subject, as_of): 6ND where N and D are known, else the claimed FLOP."""
+    frame = evidence.frame
+    keys = ["subject", "as_of"]
+    params_n = pick(frame, "active_params", scope=["spec", "final_run"], name="n")
+    tokens = pick(frame, "training_tokens", scope="final_run", name="d")
+    claimed = pick(frame, "training_flop", scope="final_run", name="claimed_flop")
+    hours = pick(frame, "gpu_hours", scope="final_run", name="claimed_gpu_hours")
+    rows = (
+        evidence.rows.join(params_n, on=keys, how="left")
+        .join(tokens, on=keys, how="left")
+        .join(claimed, on=keys, how="left")
+        .join(hours, on=keys, how="left")
+    )
+    six_nd = formulas.six_nd(pl.col("n"), pl.col("d"))
+    use_6nd = six_nd.is_not_null()
+    return rows.with_columns(
+        pl.coalesce(six_nd, "claimed_flop").alias("flop"),
+        pl.coalesce(formulas.six_nd(pl.col("n_low"), pl.col("d_low")), "claimed_flop_low").alias(
+            "flop_low"
+        ),
+        pl.coalesce(formulas.six_nd(pl.col("n_high"), pl.col("d_high")), "claimed_flop_high").alias(
+            "flop_high"
+        ),
+        pl.when(use_6nd)
+        .then(pl.lit("6 x active_params x training_tokens"))
+        .otherwise(pl.lit("claimed training_flop"))
+        .alias("flop_source"),
+        pl.when(use_6nd)
+        .then(claim_ids("n_claim_id", "d_claim_id"))
+        .otherwise(claim_ids("claimed_flop_claim_id"))
+        .alias("flop_claim_ids"),
+    ).filter(pl.col("flop").is_not_null())
+
+
+def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
+    rows = compute(evidence)
+    rows = params.attach(rows, evidence, PEAK_FLOPS.name, UTILIZATION.name)
+    rows = inputs.rental_price(rows, evidence, params)
+    gpu_hours = formulas.gpu_hours_from_flop(
+        pl.col("flop"), pl.col("peak_flops"), pl.col("utilization")
+    )
+    rows = rows.with_columns(
+        gpu_hours.alias("gpu_hours"),
+        formulas.gpu_hours_from_flop(
+            pl.col("flop_low"), pl.col("peak_flops_high"), pl.col("utilization_high")
+        ).alias("gpu_hours_low"),
+        formulas.gpu_hours_from_flop(
+            pl.col("flop_high"), pl.col("peak_flops_low"), pl.col("utilization_low")
+        ).alias("gpu_hours_high"),
+    )
+    claimed = pl.col("claimed_gpu_hours")
+    return to_estimates(
+        rows,
+        metric="training_cost",
+        scope="final_run",
+        value=pl.col("gpu_hours") * pl.col("rental_price"),
+        low=pl.col("gpu_hours_low") * pl.col("rental_price_low"),
+        high=pl.col("gpu_hours_high") * pl.col("rental_price_high"),
+        parameters=[p.name for p in PARAMETERS],
+        derived={
+            "training_flop": pl.col("flop"),
+            "flop_source": pl.col("flop_source"),
+            "gpu_hours": pl.col("gpu_hours"),
+            "claimed_gpu_hours": claimed,
+            "implied_utilization": formulas.implied_utilization(
+                pl.col("flop"), claimed, pl.col("peak_flops")
+            ),
+            "achieved_flops_per_gpu": formulas.achieved_flops(pl.col("flop"), claimed),
+        },
+        inputs=["flop_claim_ids"],
+        note=pl.format(
+            "{} FLOP ({}) / ({} FLOP/s x {} utilization) = {} GPU-hours x ${}/GPU-hour",
+            pl.col("flop"),
+            pl.col("flop_source"),
+            pl.col("peak_flops"),
+            pl.col("utilization").round(4),
+            pl.col("gpu_hours").round(0),
+            pl.col("rental_price").round(4),
+        ),
+    )
+
+
+ESTIMATOR = Estimator(
+    name=NAME,
+    version=VERSION,
+    estimate=estimate,
+    outputs=(("training_cost", "final_run"),),
+    parameters=PARAMETERS,
+    description=(
+        "6 x active parameters x tokens FLOP / (peak FLOP/s x utilization) -> GPU-hours -> "
+        "dollars, independent of any claimed GPU-hours."
+    ),
+)
+
+
+@hookimpl
+def costboard_estimators() -> list[Estimator]:
+    return [ESTIMATOR]

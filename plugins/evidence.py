@@ -1,0 +1,399 @@
+"""The evidence frame: what was public at every evidence date, as estimators see it.
+
+For every subject and every evidence date (the distinct ``stated_on`` dates of all claims, plus
+today), the frame holds the latest claim of each (metric, scope, qualifier) stated on or before
+that date, read from one warehouse snapshot. Values are in the metric's base unit and every row
+names its claim, so an estimate can say exactly which claims it used.
+
+Why long (one row per subject, date, metric, scope and qualifier) and not one wide row per
+subject and date: the (metric, scope, qualifier) keys are open-ended. A new claim kind, or a
+new qualifier such as a vendor's rental price, needs no schema change, and every figure keeps
+its own range and claim id. :func:`pick` turns the part an estimator needs into a wide frame,
+one row per subject and evidence date.
+
+The frame is built with a polars as-of join (no Python loop over rows), so it stays fast for
+the dashboard's live what-if.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Final
+
+import polars as pl
+
+#: The subject that holds the cost methods' parameters (Epoch AI's depreciation rate, PUE, ...).
+METHOD_SUBJECT: Final = "ml-hardware"
+
+#: Every column of the evidence frame: (polars type, meaning). docs/plugins.md repeats this.
+EVIDENCE_COLUMNS: Final[dict[str, tuple[pl.DataType, str]]] = {
+    "subject": (pl.String(), "what the claim is about (deepseek-v3, h800, NVDA, ...)"),
+    "subject_kind": (pl.String(), "model | company | chip | ticker | group (null if unknown)"),
+    "chip": (
+        pl.String(),
+        "the subject's training chip: for a model, the qualifier of its latest final_run "
+        "gpu_count (else gpu_hours, else rental_price) claim that names a chip subject; "
+        "for a chip, itself; else null",
+    ),
+    "members": (pl.List(pl.String()), "the tickers of a group subject (null otherwise)"),
+    "as_of": (pl.Date(), "the evidence date this row describes"),
+    "metric": (pl.String(), "what the claim measures (vocabulary.METRICS)"),
+    "scope": (pl.String(), "what the claim covers (vocabulary.SCOPES)"),
+    "qualifier": (
+        pl.String(),
+        "the claim's qualifier (a stage, a chip, a vendor, a year); null if none",
+    ),
+    "value": (pl.Float64(), "the claim's value in the metric's base unit (null if only a range)"),
+    "low": (pl.Float64(), "the low end of the claim's range, base unit (null if none)"),
+    "high": (pl.Float64(), "the high end of the claim's range, base unit (null if none)"),
+    "unit": (pl.String(), "the metric's base unit"),
+    "claim_id": (pl.String(), "the claim this row comes from (lineage)"),
+    "claimant": (pl.String(), "who made the claim"),
+    "stated_on": (pl.Date(), "when the claim was made public (always <= as_of)"),
+}
+
+#: Columns of the claims an evidence frame is built from (the ``claims`` view has these).
+CLAIM_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "claim_id": pl.String(),
+    "subject": pl.String(),
+    "metric": pl.String(),
+    "scope": pl.String(),
+    "qualifier": pl.String(),
+    "value": pl.Float64(),
+    "low": pl.Float64(),
+    "high": pl.Float64(),
+    "unit": pl.String(),
+    "claimant": pl.String(),
+    "stated_on": pl.Date(),
+}
+
+SUBJECT_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "subject": pl.String(),
+    "name": pl.String(),
+    "kind": pl.String(),
+    "developer": pl.String(),
+    "members": pl.List(pl.String()),
+    "released_on": pl.Date(),
+}
+
+PRICE_COLUMNS: Final[dict[str, pl.DataType]] = {
+    "ticker": pl.String(),
+    "date": pl.Date(),
+    "close": pl.Float64(),
+    "adjusted": pl.Boolean(),
+}
+
+_KEY: Final = ("subject", "metric", "scope", "qualifier")
+
+# A model's chip is read from these final_run claims, in this order of preference.
+_CHIP_METRICS: Final = {"gpu_count": 0, "gpu_hours": 1, "rental_price": 2}
+
+
+class _Any:
+    """Matches every value of a column (the default of :func:`pick`'s filters)."""
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+#: Pass as a filter to :func:`pick` to accept every value (``qualifier=None`` means "no qualifier").
+ANY: Final = _Any()
+
+Filter = str | Sequence[str] | None | _Any
+
+
+def _conform(frame: pl.DataFrame | None, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``frame`` with exactly ``columns`` (missing ones null), cast to their types."""
+    if frame is None:
+        return pl.DataFrame(schema=columns)
+    return frame.select(
+        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in columns.items()
+    )
+
+
+def middle(value: str = "value", low: str = "low", high: str = "high") -> pl.Expr:
+    """A claim's point value: its value, else the geometric middle of its range, else either end.
+
+    The same rule as the ``reconciliation`` view's ``claim_value``.
+    """
+    both_positive = (pl.col(low) > 0) & (pl.col(high) > 0)
+    return pl.coalesce(
+        pl.col(value),
+        pl.when(both_positive).then((pl.col(low) * pl.col(high)).sqrt()),
+        pl.col(low),
+        pl.col(high),
+    )
+
+
+def point_and_range() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """A claim's (point value, low, high): see :func:`middle`; a missing end is the point."""
+    point = middle()
+    return point, pl.coalesce("low", point), pl.coalesce("high", point)
+
+
+def _matches(column: str, wanted: Filter) -> pl.Expr:
+    if isinstance(wanted, _Any):
+        return pl.lit(True)
+    if wanted is None:
+        return pl.col(column).is_null()
+    if isinstance(wanted, str):
+        return pl.col(column) == wanted
+    return pl.col(column).is_in(list(wanted))
+
+
+def pick(
+    frame: pl.DataFrame,
+    metric: str,
+    *,
+    scope: Filter = ANY,
+    qualifier: Filter = ANY,
+    subject: Filter = ANY,
+    name: str | None = None,
+) -> pl.DataFrame:
+    """One row per (subject, as_of): the latest matching claim, as a wide frame.
+
+    Args:
+        frame: an evidence frame (``Evidence.frame``).
+        metric: the metric to pick.
+        scope: a scope, a list of scopes, or ``ANY``.
+        qualifier: a qualifier, a list, ``None`` (only claims without one) or ``ANY``.
+        subject: a subject, a list, or ``ANY``.
+        name: the output column's name (default: ``metric``).
+
+    Returns:
+        Columns ``subject``, ``as_of``, ``{name}`` (the value, or the geometric middle of the
+        claim's range when it gave only a range), ``{name}_low`` and ``{name}_high`` (the
+        claim's range, else its value), ``{name}_claim_id``, ``{name}_qualifier`` and
+        ``{name}_stated_on``. When several claims match at one date (other scopes or
+        qualifiers), the most recently stated wins; ties go to the greater claim id.
+    """
+    name = name or metric
+    chosen = (
+        frame.filter(
+            (pl.col("metric") == metric)
+            & _matches("scope", scope)
+            & _matches("qualifier", qualifier)
+            & _matches("subject", subject)
+        )
+        .sort("subject", "as_of", "stated_on", "claim_id")
+        .unique(["subject", "as_of"], keep="last", maintain_order=True)
+    )
+    point, low, high = point_and_range()
+    return chosen.select(
+        "subject",
+        "as_of",
+        point.alias(name),
+        low.alias(f"{name}_low"),
+        high.alias(f"{name}_high"),
+        pl.col("claim_id").alias(f"{name}_claim_id"),
+        pl.col("qualifier").alias(f"{name}_qualifier"),
+        pl.col("stated_on").alias(f"{name}_stated_on"),
+    )
+
+
+def spread(
+    frame: pl.DataFrame,
+    metric: str,
+    *,
+    scope: Filter = ANY,
+    qualifier: Filter = ANY,
+    subject: Filter = ANY,
+    name: str | None = None,
+) -> pl.DataFrame:
+    """One row per (subject, as_of) summarising every matching claim (one per qualifier).
+
+    Use it where several claims are alternatives, such as the rental prices of several vendors.
+
+    Returns:
+        Columns ``subject``, ``as_of``, ``{name}_median`` (median of the claims' point values),
+        ``{name}_min`` and ``{name}_max`` (the lowest low and highest high), ``{name}_count``
+        (distinct point values) and ``{name}_claim_ids`` (list of the claims summarised).
+    """
+    name = name or metric
+    matching = frame.filter(
+        (pl.col("metric") == metric)
+        & _matches("scope", scope)
+        & _matches("qualifier", qualifier)
+        & _matches("subject", subject)
+    ).with_columns(middle().alias("_point"))
+    return (
+        matching.group_by("subject", "as_of")
+        .agg(
+            pl.col("_point").median().alias(f"{name}_median"),
+            pl.min_horizontal("low", "_point").min().alias(f"{name}_min"),
+            pl.max_horizontal("high", "_point").max().alias(f"{name}_max"),
+            pl.col("_point").n_unique().alias(f"{name}_count"),
+            pl.col("claim_id").sort().alias(f"{name}_claim_ids"),
+        )
+        .sort("subject", "as_of")
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Evidence:
+    """Everything an estimator may use, read from one snapshot.
+
+    Attributes:
+        frame: the evidence frame (see ``EVIDENCE_COLUMNS``).
+        subjects: one row per subject: subject, name, kind, developer, members, released_on.
+        prices: daily closes: ticker, date, close, adjusted.
+        today: the last evidence date (every subject with claims has rows at it).
+        snapshot_id: the warehouse snapshot read (None when built in memory).
+    """
+
+    frame: pl.DataFrame
+    subjects: pl.DataFrame
+    prices: pl.DataFrame
+    today: dt.date
+    snapshot_id: int | None = None
+    claims: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CLAIM_COLUMNS))
+
+    def pick(self, metric: str, **filters: Filter | str | None) -> pl.DataFrame:
+        """:func:`pick` on this evidence's frame."""
+        return pick(self.frame, metric, **filters)  # type: ignore[arg-type]
+
+    def spread(self, metric: str, **filters: Filter | str | None) -> pl.DataFrame:
+        """:func:`spread` on this evidence's frame."""
+        return spread(self.frame, metric, **filters)  # type: ignore[arg-type]
+
+    @cached_property
+    def rows(self) -> pl.DataFrame:
+        """One row per (subject, as_of) with subject_kind, chip and members: the grid to fill."""
+        return (
+            self.frame.select("subject", "as_of", "subject_kind", "chip", "members")
+            .unique(["subject", "as_of"], keep="first", maintain_order=True)
+            .sort("subject", "as_of")
+        )
+
+    @cached_property
+    def claim_ids(self) -> frozenset[str]:
+        """Every claim id an estimate may name as an input."""
+        return frozenset(self.frame["claim_id"].to_list())
+
+    @property
+    def dates(self) -> list[dt.date]:
+        """The evidence dates, oldest first."""
+        return sorted(self.frame["as_of"].unique().to_list())
+
+
+def build_evidence(
+    claims: pl.DataFrame,
+    subjects: pl.DataFrame | None = None,
+    prices: pl.DataFrame | None = None,
+    *,
+    today: dt.date | None = None,
+    snapshot_id: int | None = None,
+) -> Evidence:
+    """Build the evidence from claims, subjects and prices frames (as the warehouse's views give them)."""
+    today = today or dt.date.today()
+    claims = _conform(claims, CLAIM_COLUMNS)
+    subjects = _conform(subjects, SUBJECT_COLUMNS)
+    prices = (
+        _conform(prices, PRICE_COLUMNS)
+        .drop_nulls(["ticker", "date", "close"])
+        .sort("ticker", "date")
+    )
+    dates = (
+        pl.concat([claims.select("stated_on"), pl.DataFrame({"stated_on": [today]})])
+        .unique()
+        .sort("stated_on")
+        .rename({"stated_on": "as_of"})
+    )
+    # One claim per key and day (ties go to the greater claim id, so the choice is stable).
+    per_day = claims.sort(*_KEY, "stated_on", "claim_id", nulls_last=False).unique(
+        [*_KEY, "stated_on"], keep="last", maintain_order=True
+    )
+    keys = (
+        per_day.group_by(_KEY)
+        .agg(pl.col("stated_on").min().alias("_first"))
+        .sort(_KEY, nulls_last=False)
+        .with_row_index("_key")
+    )
+    keyed = per_day.join(keys.select("_key", *_KEY), on=list(_KEY), nulls_equal=True)
+    # Every key at every evidence date at or after its first claim; the as-of join then finds
+    # the latest claim of that key stated on or before the date.
+    grid = keys.join(dates, how="cross").filter(pl.col("as_of") >= pl.col("_first"))
+    frame = (
+        grid.select("_key", *_KEY, "as_of")
+        .sort("as_of")
+        .join_asof(
+            keyed.select(
+                "_key", "stated_on", "value", "low", "high", "unit", "claim_id", "claimant"
+            ).sort("stated_on"),
+            left_on="as_of",
+            right_on="stated_on",
+            by="_key",
+            strategy="backward",
+            check_sortedness=False,
+        )
+    )
+    kinds = subjects.select("subject", pl.col("kind").alias("subject_kind"), "members")
+    frame = frame.join(kinds, on="subject", how="left")
+    chips = subjects.filter(pl.col("kind") == "chip")["subject"].to_list()
+    model_chip = (
+        frame.filter(
+            pl.col("metric").is_in(list(_CHIP_METRICS))
+            & (pl.col("scope") == "final_run")
+            & pl.col("qualifier").is_in(chips)
+        )
+        .with_columns(pl.col("metric").replace_strict(_CHIP_METRICS).alias("_rank"))
+        .sort(
+            "subject", "as_of", "_rank", pl.col("stated_on"), descending=[False, False, False, True]
+        )
+        .unique(["subject", "as_of"], keep="first", maintain_order=True)
+        .select("subject", "as_of", pl.col("qualifier").alias("chip"))
+    )
+    frame = (
+        frame.join(model_chip, on=["subject", "as_of"], how="left")
+        .with_columns(
+            pl.when(pl.col("subject_kind") == "chip")
+            .then(pl.col("subject"))
+            .otherwise(pl.col("chip"))
+            .alias("chip")
+        )
+        .select(list(EVIDENCE_COLUMNS))
+        .sort("subject", "as_of", "metric", "scope", "qualifier", nulls_last=False)
+    )
+    return Evidence(
+        frame=frame,
+        subjects=subjects,
+        prices=prices,
+        today=today,
+        snapshot_id=snapshot_id,
+        claims=claims,
+    )
+
+
+def load_evidence(
+    config: object,
+    snapshot_id: int | None = None,
+    *,
+    today: dt.date | None = None,
+) -> Evidence:
+    """Read the evidence from the warehouse at ``snapshot_id`` (default: the latest snapshot).
+
+    Args:
+        config: a ``costboard.warehouse.config.WarehouseConfig``.
+        snapshot_id: the snapshot to read (the attach is pinned to it, read-only).
+        today: the last evidence date (default: the real today).
+    """
+    from costboard.warehouse import history, lake
+    from costboard.warehouse.config import WarehouseConfig
+
+    assert isinstance(config, WarehouseConfig)
+    with lake.connect(config, read_only=True, snapshot_id=snapshot_id) as connection:
+        read = snapshot_id if snapshot_id is not None else history.latest_snapshot(connection)
+        claims = connection.execute(
+            f"SELECT {', '.join(CLAIM_COLUMNS)} FROM claims ORDER BY claim_id"
+        ).pl()
+        subjects = connection.execute(
+            f"SELECT {', '.join(SUBJECT_COLUMNS)} FROM subjects ORDER BY subject"
+        ).pl()
+        prices = connection.execute(
+            f"SELECT {', '.join(PRICE_COLUMNS)} FROM prices ORDER BY ticker, date"
+        ).pl()
+    return build_evidence(claims, subjects, prices, today=today, snapshot_id=read)

@@ -1,0 +1,351 @@
+"""The plugin manager: load plugins defensively and hand out their estimators.
+
+A typed facade over one ``pluggy.PluginManager("costboard")`` (in the spirit of tox's and
+Datasette's): nothing outside this module touches pluggy.
+
+- Plugins come from the ``costboard`` entry-point group; the built-in estimators are entry
+  points of the costboard distribution itself, loaded the same way.
+- ``COSTBOARD_PLUGINS`` (comma-separated entry-point or distribution names) is an allow-list:
+  when set, only those load (set but empty: none). ``COSTBOARD_DISABLE_PLUGINS`` is a
+  block-list. A blocked plugin is listed as "disabled".
+- Every failure is recorded against its plugin and shown (``costboard plugins``), never
+  raised: an import error, a hook implementation that does not match its spec, a hook name
+  that does not exist (reported by ``check_pending``, then the plugin is unregistered), an
+  exception or a hang in ``costboard_estimators``, a return value that is not a list of
+  sound ``Estimator`` objects, a name another plugin already took.
+
+Hooks are called one plugin at a time, each on a worker thread with a time limit (see
+:func:`call_with_timeout`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import ModuleType
+from typing import Any, Final, TypeVar
+
+import pluggy
+
+from costboard.plugins import hookspecs
+from costboard.plugins.estimator import Estimator
+
+ENTRY_POINT_GROUP: Final = "costboard"
+ALLOW_ENV: Final = "COSTBOARD_PLUGINS"
+BLOCK_ENV: Final = "COSTBOARD_DISABLE_PLUGINS"
+#: Seconds a plugin's hook may take before it is recorded as hung.
+HOOK_TIMEOUT: Final = 10.0
+
+T = TypeVar("T")
+
+
+class PluginTimeout(TimeoutError):
+    pass
+
+
+def call_with_timeout(function: Callable[..., T], timeout: float, *args: Any, **kwargs: Any) -> T:
+    """Call ``function`` on a worker thread; raise PluginTimeout if it runs past ``timeout``.
+
+    Why a thread and not a subprocess: the dashboard re-runs every estimator live on each
+    what-if change, and a subprocess would cost far more than the estimators themselves
+    (start-up, importing polars, pickling the evidence). Polars releases the GIL, so a
+    worker thread costs almost nothing. The price: Python cannot kill a thread. A thread
+    that never returns is abandoned as a daemon; it can use CPU until the process exits,
+    but it never blocks the caller, whose result no longer waits for it. An exception in
+    the worker is re-raised in the caller.
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = function(*args, **kwargs)
+        except BaseException as error:
+            outcome["error"] = error
+
+    worker = threading.Thread(
+        target=work, name=f"costboard-plugin-{getattr(function, '__name__', 'call')}", daemon=True
+    )
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise PluginTimeout(f"still running after {timeout:g} s (abandoned)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
+
+
+def describe(error: BaseException) -> str:
+    """One line for an error: its type and message, and where in the plugin it happened."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return (
+        f"{type(error).__name__}: {message}{where}" if message else f"{type(error).__name__}{where}"
+    )
+
+
+def _names_from(variable: str) -> frozenset[str] | None:
+    raw = os.environ.get(variable)
+    if raw is None:
+        return None
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
+
+
+@dataclass
+class PluginRecord:
+    """One plugin as loaded: where it came from and how it fared."""
+
+    name: str
+    distribution: str | None = None
+    version: str | None = None
+    module: str | None = None
+    hooks: tuple[str, ...] = ()
+    status: str = "ok"  # ok | error | disabled
+    error: str | None = None
+
+
+@dataclass
+class LoadedEstimator:
+    """An estimator with the plugin that provided it."""
+
+    estimator: Estimator
+    plugin: PluginRecord
+
+
+@dataclass
+class _Collected:
+    estimators: list[LoadedEstimator] = field(default_factory=list)
+
+
+class PluginManager:
+    """costboard's plugin manager (one per process by default: see :func:`get_manager`)."""
+
+    def __init__(
+        self,
+        *,
+        entry_points: bool = True,
+        allow: Iterable[str] | None = None,
+        block: Iterable[str] | None = None,
+        hook_timeout: float = HOOK_TIMEOUT,
+    ) -> None:
+        self._pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+        self._pm.add_hookspecs(hookspecs)
+        self.allow = frozenset(allow) if allow is not None else _names_from(ALLOW_ENV)
+        self.block = (
+            frozenset(block) if block is not None else (_names_from(BLOCK_ENV) or frozenset())
+        )
+        self.hook_timeout = hook_timeout
+        self.records: dict[str, PluginRecord] = {}
+        self._collected: _Collected | None = None
+        self._lock = threading.Lock()
+        #: The statuses of the last run_estimators call, by estimator (or plugin) name.
+        self.last_statuses: dict[str, Any] = {}
+        if entry_points:
+            self.load_entry_points()
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def _wanted(self, *names: str | None) -> bool:
+        present = {n for n in names if n}
+        if present & self.block:
+            return False
+        return self.allow is None or bool(present & self.allow)
+
+    def load_entry_points(self) -> None:
+        """Load every plugin of the ``costboard`` entry-point group, recording failures."""
+        for entry_point in sorted(
+            metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
+        ):
+            dist = entry_point.dist
+            dist_name = dist.metadata["Name"] if dist is not None else None
+            record = PluginRecord(
+                name=entry_point.name,
+                distribution=dist_name,
+                version=dist.version if dist is not None else None,
+                module=entry_point.value,
+            )
+            if entry_point.name in self.records:
+                continue
+            self.records[entry_point.name] = record
+            if not self._wanted(entry_point.name, dist_name):
+                record.status = "disabled"
+                record.error = (
+                    f"blocked by {BLOCK_ENV}"
+                    if {entry_point.name, dist_name} & self.block
+                    else f"not in {ALLOW_ENV}"
+                )
+                self._pm.set_blocked(entry_point.name)
+                continue
+            try:
+                plugin = entry_point.load()
+            except Exception as error:
+                record.status = "error"
+                record.error = f"import failed: {describe(error)}"
+                continue
+            self._register(plugin, record)
+        self.check_pending()
+
+    def register(
+        self,
+        plugin: ModuleType | object,
+        name: str | None = None,
+        *,
+        distribution: str | None = None,
+        version: str | None = None,
+    ) -> str:
+        """Register a plugin object directly (tests, notebooks); returns its name."""
+        name = name or getattr(plugin, "__name__", None) or f"plugin-{id(plugin)}"
+        if name in self.records and self.records[name].status != "disabled":
+            raise ValueError(f"a plugin named '{name}' is already registered")
+        record = PluginRecord(
+            name=name,
+            distribution=distribution,
+            version=version,
+            module=getattr(plugin, "__name__", type(plugin).__name__),
+        )
+        self.records[name] = record
+        self._register(plugin, record)
+        self.check_pending()
+        return name
+
+    def _register(self, plugin: object, record: PluginRecord) -> None:
+        try:
+            self._pm.register(plugin, name=record.name)
+        except Exception as error:  # pluggy.PluginValidationError and the like
+            record.status = "error"
+            record.error = f"cannot register: {describe(error)}"
+            return
+        record.hooks = tuple(
+            sorted(caller.name for caller in self._pm.get_hookcallers(plugin) or ())
+        )
+        self._collected = None
+
+    def unregister(self, name: str) -> None:
+        """Remove a plugin (and its record)."""
+        if self._pm.has_plugin(name):
+            self._pm.unregister(name=name)
+        self.records.pop(name, None)
+        self._collected = None
+
+    def check_pending(self) -> None:
+        """Report hook implementations whose hook does not exist (a misspelt hook name).
+
+        Each offending plugin is recorded as an error and unregistered, so that pluggy's own
+        ``check_pending`` then passes and the other plugins load normally.
+        """
+        for hook_name in dir(self._pm.hook):
+            if hook_name.startswith("_"):
+                continue
+            caller = getattr(self._pm.hook, hook_name)
+            if not isinstance(caller, pluggy.HookCaller) or caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.optionalhook:
+                    continue
+                record = self.records.get(impl.plugin_name)
+                if record is not None:
+                    record.status = "error"
+                    record.error = (
+                        f"unknown hook '{hook_name}': costboard has no such hook "
+                        f"(hooks: {', '.join(self.hook_names())})"
+                    )
+                if self._pm.has_plugin(impl.plugin_name):
+                    self._pm.unregister(name=impl.plugin_name)
+        self._pm.check_pending()
+        self._collected = None
+
+    @staticmethod
+    def hook_names() -> list[str]:
+        """The names of costboard's hooks."""
+        return sorted(n for n in dir(hookspecs) if n.startswith("costboard_"))
+
+    # --- calling ---------------------------------------------------------------------------
+
+    def plugins(self) -> list[PluginRecord]:
+        """Every plugin known, loaded or not, by name."""
+        return [self.records[name] for name in sorted(self.records)]
+
+    def estimators(self) -> list[LoadedEstimator]:
+        """Every sound estimator of every working plugin (cached until plugins change)."""
+        with self._lock:
+            if self._collected is None:
+                self._collected = self._collect()
+            return list(self._collected.estimators)
+
+    def refresh(self) -> None:
+        """Call ``costboard_estimators`` again on next use (a plugin changed in place)."""
+        with self._lock:
+            self._collected = None
+
+    def _collect(self) -> _Collected:
+        collected = _Collected()
+        taken: dict[str, str] = {}
+        for impl in self._pm.hook.costboard_estimators.get_hookimpls():
+            record = self.records.get(impl.plugin_name)
+            if record is None:
+                record = self.records.setdefault(impl.plugin_name, PluginRecord(impl.plugin_name))
+            if record.status != "ok":
+                continue
+            try:
+                returned = call_with_timeout(impl.function, self.hook_timeout)
+                estimators = _as_estimators(returned)
+            except Exception as error:
+                record.status = "error"
+                record.error = f"costboard_estimators failed: {describe(error)}"
+                continue
+            problems = [p for e in estimators for p in e.problems()]
+            clashes = [e.name for e in estimators if e.name in taken]
+            if problems or clashes:
+                record.status = "error"
+                record.error = "; ".join(
+                    problems
+                    + [
+                        f"estimator name '{n}' is already provided by plugin '{taken[n]}'"
+                        for n in clashes
+                    ]
+                )
+                continue
+            for estimator in estimators:
+                taken[estimator.name] = record.name
+                collected.estimators.append(LoadedEstimator(estimator, record))
+        collected.estimators.sort(key=lambda loaded: loaded.estimator.name)
+        return collected
+
+
+def _as_estimators(returned: object) -> list[Estimator]:
+    if isinstance(returned, Estimator):
+        return [returned]
+    if (
+        returned is None
+        or isinstance(returned, str | bytes)
+        or not isinstance(returned, Sequence | set | frozenset)
+    ):
+        raise TypeError(f"expected a list of Estimator, got {type(returned).__name__}")
+    wrong = [type(item).__name__ for item in returned if not isinstance(item, Estimator)]
+    if wrong:
+        raise TypeError(f"expected a list of Estimator, found {', '.join(sorted(set(wrong)))}")
+    return list(returned)
+
+
+_default: PluginManager | None = None
+_default_lock = threading.Lock()
+
+
+def get_manager() -> PluginManager:
+    """The process-wide plugin manager (entry points loaded on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = PluginManager()
+        return _default
+
+
+def reset_manager() -> None:
+    """Forget the process-wide manager (the next ``get_manager`` reloads the entry points)."""
+    global _default
+    with _default_lock:
+        _default = None

@@ -1,0 +1,302 @@
+"""Each kind of plugin fault is recorded against that plugin, and the others' results are unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
+
+import polars as pl
+import pytest
+
+from costboard import Estimator, hookimpl
+from costboard.plugins import manager as manager_module
+from costboard.plugins.manager import PluginManager
+from costboard.plugins.run import run_estimators
+from costboard.testing import sample_evidence
+
+BUILT_INS = {
+    "amortized_hardware_energy",
+    "cloud_rental",
+    "compute_6nd",
+    "fleet_ownership",
+    "hardware_acquisition",
+    "market_cap_move",
+}
+EVIDENCE = sample_evidence()
+
+
+def good_rows(evidence: Any, params: Any) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "subject": ["deepseek-v3"],
+            "as_of": [dt.date(2025, 6, 1)],
+            "metric": ["training_cost"],
+            "scope": ["final_run"],
+            "value": [1.0e6],
+            "low": [0.5e6],
+            "high": [2.0e6],
+            "unit": ["usd"],
+        }
+    )
+
+
+def estimator_plugin(estimate: Callable[..., Any], name: str = "faulty") -> object:
+    """A plugin object providing one estimator with the given estimate function."""
+
+    class Plugin:
+        @hookimpl
+        def costboard_estimators(self) -> list[Estimator]:
+            return [
+                Estimator(
+                    name=name,
+                    version="1",
+                    estimate=estimate,
+                    outputs=(("training_cost", "final_run"),),
+                )
+            ]
+
+    return Plugin()
+
+
+@pytest.fixture(scope="module")
+def baseline() -> pl.DataFrame:
+    estimates, statuses = run_estimators(EVIDENCE, manager=PluginManager())
+    assert {s.estimator for s in statuses if s.status == "ok"} == BUILT_INS
+    return estimates
+
+
+def run_with(plugin: object, name: str = "faulty", **options: Any) -> tuple[pl.DataFrame, dict]:
+    manager = PluginManager()
+    manager.register(plugin, name=name)
+    estimates, statuses = run_estimators(EVIDENCE, manager=manager, **options)
+    return estimates, {s.estimator or s.plugin: s for s in statuses}
+
+
+def assert_built_ins_unchanged(estimates: pl.DataFrame, baseline: pl.DataFrame) -> None:
+    ours = estimates.filter(pl.col("estimator").is_in(list(BUILT_INS)))
+    assert ours.equals(baseline)
+
+
+def test_a_working_extra_plugin_adds_its_estimates_beside_the_built_ins(baseline) -> None:
+    estimates, statuses = run_with(estimator_plugin(good_rows, name="extra"), name="extra")
+    assert statuses["extra"].status == "ok"
+    assert estimates.filter(pl.col("estimator") == "extra").height == 1
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+def bad_frame(**changes: Any) -> Callable[..., pl.DataFrame]:
+    def estimate(evidence: Any, params: Any) -> pl.DataFrame:
+        return good_rows(evidence, params).with_columns(
+            pl.lit(v).alias(k) if not isinstance(v, pl.Expr) else v.alias(k)
+            for k, v in changes.items()
+        )
+
+    return estimate
+
+
+def raises(evidence: Any, params: Any) -> pl.DataFrame:
+    raise RuntimeError("the model blew up")
+
+
+def returns_a_dict(evidence: Any, params: Any) -> dict:
+    return {"value": 1}
+
+
+def lacks_a_column(evidence: Any, params: Any) -> pl.DataFrame:
+    return good_rows(evidence, params).drop("high")
+
+
+def wrong_type(evidence: Any, params: Any) -> pl.DataFrame:
+    return good_rows(evidence, params).with_columns(pl.lit("soon").alias("as_of"))
+
+
+def unknown_input(evidence: Any, params: Any) -> pl.DataFrame:
+    return good_rows(evidence, params).with_columns(pl.lit(["made-up-claim"]).alias("inputs"))
+
+
+def undeclared_output(evidence: Any, params: Any) -> pl.DataFrame:
+    return good_rows(evidence, params).with_columns(pl.lit("training_total").alias("scope"))
+
+
+FAULTS = {
+    "exception": (raises, "RuntimeError: the model blew up"),
+    "wrong return type": (returns_a_dict, "returned dict, not a polars DataFrame"),
+    "missing column": (lacks_a_column, "missing column(s): high"),
+    "wrong column type": (wrong_type, "wrong column type"),
+    "NaN": (bad_frame(value=float("nan")), "NaN or infinite"),
+    "infinity": (bad_frame(high=float("inf")), "NaN or infinite"),
+    "negative cost": (bad_frame(value=-1.0, low=-2.0), "negative cost"),
+    "low above value": (bad_frame(low=3.0e6, high=4.0e6), "low 3000000.0 > value"),
+    "value above high": (bad_frame(high=0.9e6), "> high 900000.0"),
+    "unknown claim id": (unknown_input, "not in the evidence: made-up-claim"),
+    "undeclared output": (undeclared_output, "undeclared output training_cost/training_total"),
+    "wrong unit": (bad_frame(unit="usd_million"), "unit 'usd_million' is not"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_faulty_estimate_is_recorded_and_the_others_are_unchanged(fault: str, baseline) -> None:
+    estimate, message = FAULTS[fault]
+    estimates, statuses = run_with(estimator_plugin(estimate))
+    assert statuses["faulty"].status == "error"
+    assert message in statuses["faulty"].error
+    assert estimates.filter(pl.col("estimator") == "faulty").is_empty()
+    assert {s.estimator for s in statuses.values() if s.status == "ok"} == BUILT_INS
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+def test_a_hanging_estimator_times_out_without_hanging_the_run(baseline) -> None:
+    def hangs(evidence: Any, params: Any) -> pl.DataFrame:
+        time.sleep(30)
+        return good_rows(evidence, params)
+
+    started = time.perf_counter()
+    estimates, statuses = run_with(estimator_plugin(hangs), timeout=0.5)
+    assert time.perf_counter() - started < 5
+    assert statuses["faulty"].status == "timeout"
+    assert "abandoned" in statuses["faulty"].error
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+def test_an_exception_in_the_hook_itself_is_recorded_against_the_plugin(baseline) -> None:
+    class Broken:
+        @hookimpl
+        def costboard_estimators(self) -> list[Estimator]:
+            raise ValueError("cannot list")
+
+    estimates, statuses = run_with(Broken(), name="broken")
+    assert statuses["broken"].status == "error"
+    assert "costboard_estimators failed: ValueError: cannot list" in statuses["broken"].error
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [(None, "got NoneType"), ({"a": 1}, "got dict"), (["not an estimator"], "found str")],
+)
+def test_a_hook_returning_the_wrong_type_is_recorded(
+    returned: object, message: str, baseline
+) -> None:
+    class Wrong:
+        @hookimpl
+        def costboard_estimators(self) -> object:
+            return returned
+
+    estimates, statuses = run_with(Wrong(), name="wrong")
+    assert statuses["wrong"].status == "error"
+    assert message in statuses["wrong"].error
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+def test_an_unsound_estimator_definition_is_recorded(baseline) -> None:
+    class Unsound:
+        @hookimpl
+        def costboard_estimators(self) -> list[Estimator]:
+            return [Estimator("Bad Name", "", good_rows, (("training_cost", "nowhere"),))]
+
+    _, statuses = run_with(Unsound(), name="unsound")
+    error = statuses["unsound"].error
+    assert "is not lower_case_with_underscores" in error
+    assert "needs a version" in error
+    assert "unknown scope 'nowhere'" in error
+
+
+def test_an_estimator_name_taken_by_another_plugin_is_recorded(baseline) -> None:
+    estimates, statuses = run_with(estimator_plugin(good_rows, name="cloud_rental"), name="copycat")
+    assert statuses["copycat"].status == "error"
+    assert "already provided by plugin 'cloud_rental'" in statuses["copycat"].error
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+def test_a_hanging_hook_is_recorded_as_failed() -> None:
+    class Slow:
+        @hookimpl
+        def costboard_estimators(self) -> list[Estimator]:
+            time.sleep(30)
+            return []
+
+    manager = PluginManager(entry_points=False, hook_timeout=0.3)
+    manager.register(Slow(), name="slow")
+    assert manager.estimators() == []
+    assert "PluginTimeout" in manager.records["slow"].error
+
+
+def test_a_misspelt_hook_is_reported_by_check_pending_and_the_plugin_set_aside(baseline) -> None:
+    class Misspelt:
+        @hookimpl
+        def costboard_estimator(self) -> list[Estimator]:  # no such hook: the s is missing
+            return []
+
+    estimates, statuses = run_with(Misspelt(), name="misspelt")
+    assert statuses["misspelt"].status == "error"
+    assert "unknown hook 'costboard_estimator'" in statuses["misspelt"].error
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+def test_a_hook_implementation_with_wrong_arguments_is_recorded(baseline) -> None:
+    class WrongArguments:
+        @hookimpl
+        def costboard_estimators(self, evidence: object) -> list[Estimator]:
+            return []
+
+    estimates, statuses = run_with(WrongArguments(), name="wrong_args")
+    assert statuses["wrong_args"].status == "error"
+    assert "cannot register" in statuses["wrong_args"].error
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+def fake_entry_points(*extra: metadata.EntryPoint) -> Callable[..., list[metadata.EntryPoint]]:
+    real = list(metadata.entry_points(group="costboard"))
+
+    def entry_points(group: str) -> list[metadata.EntryPoint]:
+        assert group == "costboard"
+        return [*real, *extra]
+
+    return entry_points
+
+
+def test_a_plugin_that_fails_to_import_is_recorded_and_the_others_load(
+    monkeypatch: pytest.MonkeyPatch, baseline
+) -> None:
+    missing = metadata.EntryPoint("ghost", "costboard_ghost_plugin_not_installed", "costboard")
+    monkeypatch.setattr(manager_module.metadata, "entry_points", fake_entry_points(missing))
+    manager = PluginManager()
+    estimates, statuses = run_estimators(EVIDENCE, manager=manager)
+    record = manager.records["ghost"]
+    assert record.status == "error"
+    assert record.error.startswith("import failed: ModuleNotFoundError")
+    ghost = [s for s in statuses if s.plugin == "ghost"]
+    assert ghost and ghost[0].status == "error"
+    assert_built_ins_unchanged(estimates, baseline)
+
+
+def test_the_allow_list_loads_only_the_named_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSTBOARD_PLUGINS", "cloud_rental, compute_6nd")
+    manager = PluginManager()
+    assert {e.estimator.name for e in manager.estimators()} == {"cloud_rental", "compute_6nd"}
+    disabled = {r.name for r in manager.plugins() if r.status == "disabled"}
+    assert disabled == BUILT_INS - {"cloud_rental", "compute_6nd"}
+    assert manager.records["fleet_ownership"].error == "not in COSTBOARD_PLUGINS"
+
+
+def test_an_empty_allow_list_loads_no_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSTBOARD_PLUGINS", "")
+    assert PluginManager().estimators() == []
+
+
+def test_the_block_list_disables_the_named_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSTBOARD_DISABLE_PLUGINS", "market_cap_move")
+    manager = PluginManager()
+    assert {e.estimator.name for e in manager.estimators()} == BUILT_INS - {"market_cap_move"}
+    assert manager.records["market_cap_move"].status == "disabled"
+    assert manager.records["market_cap_move"].error == "blocked by COSTBOARD_DISABLE_PLUGINS"
+    _, statuses = run_estimators(EVIDENCE, manager=manager)
+    assert {s.plugin: s.status for s in statuses}["market_cap_move"] == "disabled"
+
+
+def test_the_allow_list_accepts_distribution_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSTBOARD_PLUGINS", "costboard")
+    assert {e.estimator.name for e in PluginManager().estimators()} == BUILT_INS

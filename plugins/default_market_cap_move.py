@@ -3,7 +3,9 @@
 - ``market_cap_change`` / ``one_day``, at each date a ticker or group has a market-cap claim
   (market_cap, market_cap_change or price_change): (close of the last trading day on or
   before that date - the close of the trading day before it) x the shares outstanding
-  claimed as of that date. A group sums its members; if a member lacks a close or a share
+  claimed as of that date. A claim published after the day it describes names that trading
+  day in its qualifier (``2025-01-27``); the move is then that day's, still reported at the
+  claim's date (evidence time). A group sums its members; if a member lacks a close or a share
   count, the group gets no estimate.
 - ``price_change`` / ``one_day`` for a ticker on the same dates: close / previous close - 1.
 - ``market_cap_change`` / ``window`` for every window (start, end) the caller asks for
@@ -32,7 +34,7 @@ from costboard.plugins.evidence import Evidence, pick
 from costboard.plugins.parameters import CLOSE_UNCERTAINTY, SHARES_UNCERTAINTY, Parameters
 
 NAME = "market_cap_move"
-VERSION = "1.0"
+VERSION = "1.1"  # 1.1: a one-day claim's qualifier names the trading day it describes
 
 #: A move is made only from a close at most this many days before the date (weekends and
 #: holidays leave gaps of up to four days).
@@ -137,16 +139,24 @@ def one_day(evidence: Evidence, params: Parameters) -> pl.DataFrame:
             & pl.col("metric").is_in(MARKET_METRICS)
             & (pl.col("stated_on") == pl.col("as_of"))
         )
-        .select("subject", "subject_kind", "members", "as_of")
+        .with_columns(
+            pl.col("qualifier")
+            .str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            .alias("described_day")
+        )
+        # A claim that names the day it describes decides the date's trading day.
+        .sort("described_day", nulls_last=True)
         .unique(["subject", "as_of"], keep="first")
+        .with_columns(pl.coalesce("described_day", "as_of").alias("trading_day"))
+        .select("subject", "subject_kind", "members", "as_of", "trading_day")
     )
     if claim_dates.is_empty():
         return empty_estimates()
     closes = _closes(evidence.prices)
-    per_ticker = _close_on_or_before(_members(claim_dates), closes, "as_of").rename(
+    per_ticker = _close_on_or_before(_members(claim_dates), closes, "trading_day").rename(
         {"previous_close": "base_close", "previous_date": "base_date"}
     )
-    fresh = pl.col("date") >= pl.col("as_of") - pl.duration(days=STALE_DAYS)
+    fresh = pl.col("date") >= pl.col("trading_day") - pl.duration(days=STALE_DAYS)
     per_ticker = per_ticker.with_columns(
         pl.when(fresh).then(pl.col("close")).alias("close"),
         pl.when(fresh).then(pl.col("base_close")).alias("base_close"),

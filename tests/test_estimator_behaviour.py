@@ -390,6 +390,29 @@ def test_the_one_day_move_is_close_to_close_times_shares() -> None:
     assert row["inputs"] == ["nvda-shares"]
 
 
+def test_a_claim_published_the_next_day_is_checked_against_the_day_its_qualifier_names() -> None:
+    """CNBC's ">$595B" ran on 28 January about Monday the 27th: the qualifier says so."""
+    late = c(
+        "NVDA",
+        "market_cap_change",
+        "one_day",
+        None,
+        D(2025, 1, 28),
+        high=-595e9,
+        qualifier="2025-01-27",
+    )
+    evidence = make_evidence(
+        [*MARKET, late], subjects=MARKET_SUBJECTS, prices=NVDA, today=D(2025, 2, 1)
+    )
+    estimates, _ = run_plugin(default_market_cap_move, evidence)
+    moves = estimates.filter(
+        (pl.col("subject") == "NVDA") & (pl.col("metric") == "market_cap_change")
+    )
+    by_date = dict(moves.select("as_of", "value").iter_rows())
+    assert by_date[D(2025, 1, 28)] == pytest.approx((118.4091 - 142.6069) * 24.804e9)
+    assert by_date[D(2025, 1, 28)] == pytest.approx(by_date[D(2025, 1, 27)])
+
+
 def test_a_group_move_is_the_sum_of_its_members() -> None:
     estimates = market()
     pair = estimates.filter(pl.col("subject") == "pair").row(0, named=True)

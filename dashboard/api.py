@@ -1,0 +1,109 @@
+"""A small JSON API beside the pages, on the same Flask server.
+
+- ``GET /api/sql?q=...&as_of=REF``: ``{"columns", "rows", "truncated", "elapsed_ms",
+  "snapshot_id"}`` through the same fence as the SQL page; refused or failed queries answer
+  4xx with ``{"error": "..."}``.
+- ``GET /api/snapshots``: the snapshot history, newest first.
+- ``GET /api/estimates?subject=...&as_of=REF``: a subject's estimates at a snapshot.
+
+REF is what the CLI accepts: a snapshot id, a tag, a date or timestamp, or ``latest`` (the
+default). Every answer names the concrete snapshot id it read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import polars as pl
+from werkzeug.exceptions import HTTPException
+
+from costboard.dashboard import fence
+from costboard.dashboard.data import Reader
+from costboard.warehouse.errors import did_you_mean
+from costboard.warehouse.history import RefError
+
+blueprint = flask.Blueprint("costboard_api", __name__, url_prefix="/api")
+
+
+def _reader() -> Reader:
+    return flask.current_app.extensions["costboard"].reader
+
+
+def _error(message: str, status: int) -> tuple[flask.Response, int]:
+    return flask.jsonify({"error": message}), status
+
+
+def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{k: fence.jsonable(v) for k, v in row.items()} for row in frame.to_dicts()]
+
+
+def run_sql(reader: Reader, sql: str, snapshot_id: int) -> fence.QueryResult:
+    """A fenced query, cached per snapshot and query text (shared with the SQL page)."""
+    return reader.cached(
+        ("sql", snapshot_id, sql, fence.Limits().row_cap),
+        lambda: fence.run(reader.catalog_for(snapshot_id), sql, snapshot_id),
+    )
+
+
+@blueprint.get("/sql")
+def sql() -> Any:
+    query = flask.request.args.get("q", "")
+    reader = _reader()
+    try:
+        snapshot_id = reader.resolve(flask.request.args.get("as_of"))
+        return flask.jsonify(run_sql(reader, query, snapshot_id).to_json())
+    except RefError as error:
+        return _error(str(error), 404)
+    except fence.QueryError as error:
+        return _error(str(error), error.status)
+
+
+@blueprint.get("/snapshots")
+def snapshots() -> Any:
+    reader = _reader()
+    latest = reader.latest_id()
+    log = reader.snapshot_log(latest)
+    return flask.jsonify({"latest": latest, "snapshots": _records(log)})
+
+
+@blueprint.get("/estimates")
+def estimates() -> Any:
+    reader = _reader()
+    subject = flask.request.args.get("subject", "").strip()
+    if not subject:
+        return _error("name a subject: /api/estimates?subject=deepseek-v3", 400)
+    try:
+        snapshot_id = reader.resolve(flask.request.args.get("as_of"))
+    except RefError as error:
+        return _error(str(error), 404)
+    known = reader.subjects(snapshot_id)["subject"].to_list()
+    if subject not in known:
+        return _error(
+            f"no subject '{subject}' at snapshot {snapshot_id}" + did_you_mean(subject, known), 404
+        )
+    frame = reader.estimates(snapshot_id, [subject])
+    return flask.jsonify(
+        {"snapshot_id": snapshot_id, "subject": subject, "estimates": _records(frame)}
+    )
+
+
+@blueprint.route("/<path:unknown>")
+def not_found(unknown: str) -> Any:
+    # Without this, Dash's catch-all route would answer an API typo with the app's HTML.
+    return _error(
+        f"no API endpoint /api/{unknown}: see /api/sql, /api/snapshots, /api/estimates", 404
+    )
+
+
+@blueprint.errorhandler(Exception)
+def unexpected(error: Exception) -> Any:
+    # The API answers JSON even when something breaks; the status says whose fault it was.
+    if isinstance(error, HTTPException):
+        return _error(error.description or error.name, error.code or 500)
+    flask.current_app.logger.exception("API error")
+    return _error(f"internal error: {type(error).__name__}: {error}", 500)
+
+
+def register(server: flask.Flask) -> None:
+    server.register_blueprint(blueprint)

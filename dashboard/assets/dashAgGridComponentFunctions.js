@@ -1,0 +1,16 @@
+/* Cell renderers for AG Grid. SafeLink makes a link only of an http(s) URL (the server
+   already dropped anything else; this checks again), and shows any other value as text. */
+var dagcomp = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
+
+dagcomp.SafeLink = function (props) {
+    var params = props.colDef.cellRendererParams || {};
+    var href = props.data ? props.data[params.hrefField] : null;
+    var text = params.textField && props.data ? props.data[params.textField] : props.value;
+    if (text === null || text === undefined || text === "") { text = props.value || ""; }
+    if (typeof href === "string" && /^https?:\/\/[^\s]/i.test(href)) {
+        return React.createElement(
+            "a", { href: href, target: "_blank", rel: "noopener noreferrer" }, String(text)
+        );
+    }
+    return React.createElement("span", { className: "unlinked" }, String(text));
+};

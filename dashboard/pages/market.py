@@ -1,0 +1,301 @@
+"""Market: prices and market caps per ticker, an indexed comparison, claim dates as events,
+and the market-cap move over any event window next to what was claimed about it.
+
+The event window runs from the last close before its first day to the last close on or
+before its last day: 27 Jan 2025 alone is the 24 Jan → 27 Jan move, Nvidia's "$589B" day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash
+import polars as pl
+from dash import Input, Output, callback, dcc, html
+
+from costboard.dashboard import components as ui
+from costboard.dashboard import views
+from costboard.dashboard.data import Window
+
+PAGE = "market"
+dash.register_page(__name__, path="/market", name="Market", title="costboard · market", order=1)
+
+#: The DeepSeek selloff: the window the page opens on when the data covers it.
+STORY_DAY = dt.date(2025, 1, 27)
+
+WINDOW_COLUMNS = [
+    ui.column("subject", width=140),
+    ui.column("kind", width=90),
+    ui.column("base_date", "from close of", width=130),
+    ui.column("end_date", "to close of", width=130),
+    ui.column("price_change", "price change", kind="number"),
+    ui.column("market_cap_change", "market-cap change (computed)", kind="number", width=220),
+    ui.column("claimant", width=200),
+    ui.column("stated_on", "stated on", width=120),
+    ui.column("metric", width=150),
+    ui.column("claim_value", "claimed", kind="number"),
+    ui.column("ratio", "claimed / computed", kind="number", width=170),
+    ui.link_column("source_url", "source", text_field="source_title"),
+    ui.column("claim_id", "claim id", width=220),
+]
+
+
+def _date(text: str | None, fallback: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if text else fallback
+    except ValueError:
+        return fallback
+
+
+def ordered(first: dt.date, second: dt.date) -> tuple[dt.date, dt.date]:
+    return (first, second) if first <= second else (second, first)
+
+
+def _picker(component_id: str, value: dt.date, low: dt.date, high: dt.date) -> dcc.DatePickerSingle:
+    return dcc.DatePickerSingle(
+        id=component_id,
+        date=value,
+        min_date_allowed=low,
+        max_date_allowed=high,
+        display_format="YYYY-MM-DD",
+        first_day_of_week=1,
+    )
+
+
+def layout(
+    snapshot: str | None = None,
+    ticker: str | list[str] | None = None,
+    measure: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    window_start: str | None = None,
+    window_end: str | None = None,
+    **_: Any,
+) -> Any:
+    reader = ui.reader()
+    pinned = ui.pin(reader, snapshot)
+    tickers = reader.tickers(pinned.snapshot_id)
+    if tickers.is_empty():
+        return html.Div(
+            [
+                html.H1("Market"),
+                ui.snapshot_bar(PAGE, reader, pinned),
+                ui.notice("No prices in this snapshot: ingest a prices file first.", "warn"),
+                ui.url_store(PAGE),
+            ]
+        )
+    all_tickers = tickers["ticker"].to_list()
+    first_day, last_day = tickers["first_date"].min(), tickers["last_date"].max()
+    story = first_day <= STORY_DAY <= last_day
+    chosen = [t for t in ui.as_list(ticker) if t in all_tickers] or all_tickers
+    labels = {r["ticker"]: f"{r['ticker']} — {r['name'] or ''}" for r in tickers.to_dicts()}
+    default_window = STORY_DAY if story else last_day
+    return html.Div(
+        [
+            html.H1("Market"),
+            html.P(
+                "Daily closes and market caps (close × the shares-outstanding claim in force), "
+                "with the dates claims were made marked on the chart.",
+                className="lede",
+            ),
+            ui.snapshot_bar(PAGE, reader, pinned),
+            html.Div(
+                className="controls",
+                children=[
+                    html.Div(
+                        [
+                            html.Label("Tickers", htmlFor="market-ticker"),
+                            dcc.Dropdown(
+                                id="market-ticker",
+                                options=ui.options(all_tickers, labels),
+                                value=chosen,
+                                multi=True,
+                            ),
+                        ],
+                        className="control control-wide",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Show", htmlFor="market-measure"),
+                            dcc.RadioItems(
+                                id="market-measure",
+                                options=[
+                                    {"label": "indexed (100)", "value": "indexed"},
+                                    {"label": "close", "value": "close"},
+                                    {"label": "market cap", "value": "market_cap"},
+                                ],
+                                value=ui.first(measure)
+                                if ui.first(measure) in views.MEASURES
+                                else "indexed",
+                                inline=True,
+                            ),
+                        ],
+                        className="control",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("From", htmlFor="market-start"),
+                            _picker(
+                                "market-start",
+                                _date(ui.first(start), first_day),
+                                first_day,
+                                last_day,
+                            ),
+                        ],
+                        className="control",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("To", htmlFor="market-end"),
+                            _picker(
+                                "market-end", _date(ui.first(end), last_day), first_day, last_day
+                            ),
+                        ],
+                        className="control",
+                    ),
+                ],
+            ),
+            dcc.Loading(html.Div(id="market-chart", className="chart-panel")),
+            html.H2("Event window"),
+            html.P(
+                "The move from the last close before the window to the last close in it; "
+                "market-cap change = price change × shares outstanding at the start. Claims "
+                "about the subject's move stated in the window (or the day after) sit beside it.",
+                className="lede",
+            ),
+            html.Div(
+                className="controls",
+                children=[
+                    html.Div(
+                        [
+                            html.Label("Window starts", htmlFor="market-window-start"),
+                            _picker(
+                                "market-window-start",
+                                _date(ui.first(window_start), default_window),
+                                first_day,
+                                last_day,
+                            ),
+                        ],
+                        className="control",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Window ends", htmlFor="market-window-end"),
+                            _picker(
+                                "market-window-end",
+                                _date(ui.first(window_end), default_window),
+                                first_day,
+                                last_day,
+                            ),
+                        ],
+                        className="control",
+                    ),
+                ],
+            ),
+            html.Div(id="market-window-summary", className="headline"),
+            ui.grid("market-window", WINDOW_COLUMNS, filename="event-window.csv", height=360),
+            ui.url_store(PAGE),
+        ]
+    )
+
+
+def window_rows(
+    snapshot_id: int, tickers: list[str], window: Window
+) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
+    """The event-window table for these tickers and every group made only of them."""
+    reader = ui.reader()
+    moves = reader.window_moves(snapshot_id, tickers, window)
+    groups = reader.groups(snapshot_id).filter(
+        pl.col("members").list.eval(pl.element().is_in(tickers)).list.all()
+    )
+    subjects = tickers + groups["subject"].to_list()
+    claims = reader.window_claims(snapshot_id, subjects, window)
+    table = views.window_table(moves, groups, claims)
+    return table, ui.rows(table)
+
+
+def summary_cards(table: pl.DataFrame) -> list[html.Div]:
+    """One card per subject: the computed market-cap move, and each claim linked to its source."""
+    computed = table.unique("subject", keep="first", maintain_order=True)
+    cards = []
+    for row in computed.filter(pl.col("market_cap_change").is_not_null()).to_dicts():
+        said = table.filter(
+            (pl.col("subject") == row["subject"]) & (pl.col("metric") == "market_cap_change")
+        ).to_dicts()
+        claims: list[Any] = []
+        for r in said:
+            claims += [", " if claims else "claimed: "]
+            claims.append(
+                ui.link(r["source_url"], f"{r['claimant']} {ui.human(r['claim_value'], 'usd')}")
+            )
+        cards.append(
+            html.Div(
+                [
+                    html.Div(
+                        f"{row['subject']} {row['base_date']} → {row['end_date']}",
+                        className="label",
+                    ),
+                    html.Div(
+                        ui.human(row["market_cap_change"], "usd"),
+                        className="value",
+                        id=f"market-move-{ui.slug(row['subject'])}",
+                    ),
+                    html.Div(claims or "no claim", className="label"),
+                ],
+                className="headline-card",
+            )
+        )
+    return cards
+
+
+@callback(
+    Output("market-chart", "children"),
+    Output(ui.grid_id("market-window"), "rowData"),
+    Output("market-window-summary", "children"),
+    Output("market-snapshot-status", "children"),
+    Output({"type": "url-state", "page": PAGE}, "data"),
+    Input("market-snapshot", "value"),
+    Input("market-ticker", "value"),
+    Input("market-measure", "value"),
+    Input("market-start", "date"),
+    Input("market-end", "date"),
+    Input("market-window-start", "date"),
+    Input("market-window-end", "date"),
+)
+def update(
+    snapshot_id: int,
+    tickers: list[str] | None,
+    measure: str,
+    start: str,
+    end: str,
+    window_start: str,
+    window_end: str,
+) -> tuple[Any, ...]:
+    reader = ui.reader()
+    picked = list(tickers or [])
+    first, last = ordered(dt.date.fromisoformat(start[:10]), dt.date.fromisoformat(end[:10]))
+    window = Window(
+        *ordered(dt.date.fromisoformat(window_start[:10]), dt.date.fromisoformat(window_end[:10]))
+    )
+    series = reader.market_series(snapshot_id, picked, first, last)
+    events = reader.claim_events(snapshot_id, first, last)
+    figure = views.market_figure(series, events, measure)
+    chart = ui.graph(
+        "market-graph", figure, ui.slug("costboard-market", snapshot_id, measure, first, last)
+    )
+    table, rows = window_rows(snapshot_id, picked, window)
+    state = ui.url_state(
+        PAGE,
+        snapshot_id,
+        {
+            "ticker": picked,
+            "measure": measure,
+            "start": first.isoformat(),
+            "end": last.isoformat(),
+            "window_start": window.start.isoformat(),
+            "window_end": window.end.isoformat(),
+        },
+    )
+    status = ui.snapshot_status(snapshot_id, reader.latest_id())
+    return chart, rows, summary_cards(table), status, state

@@ -1,0 +1,498 @@
+"""What the pages draw, as pure functions of the frames data.py returns.
+
+No Dash and no warehouse here: each function takes polars frames and returns a plotly
+figure or grid rows, so the callbacks' logic is tested without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from costboard.dashboard.components import human
+
+#: One colour per estimator (assigned in name order across the snapshot, so an estimator
+#: keeps its colour on every chart); colour-blind-safe (Okabe-Ito, then Tableau).
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#D55E00",
+    "#56B4E9",
+    "#8C6D31",
+    "#7F7F7F",
+    "#B279A2",
+    "#4E79A7",
+)
+CLAIM_COLOUR = "#111111"
+
+
+def colours(names: Sequence[str]) -> dict[str, str]:
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(sorted(set(names)))}
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chart of the overview: a subject's metric and scope, in one unit."""
+
+    subject: str
+    metric: str
+    scope: str
+    unit: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.subject} · {self.metric} · {self.scope}"
+
+
+def panels(
+    estimates: pl.DataFrame, subjects: Sequence[str], claims: pl.DataFrame | None = None
+) -> list[Panel]:
+    """One panel per (subject, metric, scope, unit) with estimates.
+
+    In the subjects' order; within a subject, the panels that claims speak to come first
+    (they carry the story), then by metric and scope.
+    """
+    if estimates.is_empty():
+        return []
+    order = {s: i for i, s in enumerate(subjects)}
+    claimed = set()
+    if claims is not None and not claims.is_empty():
+        claimed = {tuple(r) for r in claims.select("subject", "metric", "scope").iter_rows()}
+    keys = estimates.select("subject", "metric", "scope", "unit").unique().to_dicts()
+    keys.sort(
+        key=lambda k: (
+            order.get(k["subject"], len(order)),
+            (k["subject"], k["metric"], k["scope"]) not in claimed,
+            k["metric"],
+            k["scope"],
+        )
+    )
+    return [Panel(**k) for k in keys]
+
+
+def log_ticks(values: Sequence[float], unit: str) -> tuple[list[float], list[str]]:
+    """Tick positions at 1, 2 and 5 times each power of ten across ``values``, labelled for people.
+
+    Plotly's own log ticks label every digit in a one-decade range; these read "$2M, $5M, $10M".
+    """
+    low, high = min(values), max(values)
+    ticks = []
+    for power in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for step in (1, 2, 5):
+            tick = step * 10.0**power
+            if low / 1.5 <= tick <= high * 1.5:
+                ticks.append(tick)
+    return ticks, [human(t, "usd" if unit == "usd" else None) for t in ticks]
+
+
+def claim_point(row: Mapping[str, Any]) -> float | None:
+    """Where a claim sits on the chart: its value, else its range's geometric middle, else an end."""
+    value, low, high = row.get("value"), row.get("low"), row.get("high")
+    if value is not None:
+        return float(value)
+    if low is not None and high is not None and low > 0 and high > 0:
+        return math.sqrt(low * high)
+    for end in (low, high):
+        if end is not None:
+            return float(end)
+    return None
+
+
+def _claim_hover(row: Mapping[str, Any]) -> str:
+    written = row.get("value_as_written")
+    as_written = (
+        f" ({written:g} {row['unit_as_written']})"
+        if written is not None and row.get("unit_as_written")
+        else ""
+    )
+    span = ""
+    if row.get("low") is not None or row.get("high") is not None:
+        span = f"<br>range {human(row.get('low'), row['unit'])} – {human(row.get('high'), row['unit'])}"
+    quote = f"<br>“{_clip(row['quote'], 140)}”" if row.get("quote") else ""
+    source = row.get("source_title") or row.get("source_url") or ""
+    return (
+        f"<b>{_escape(row['claimant'])}</b> · {row['stated_on']}<br>"
+        f"{human(claim_point(row), row['unit'])}{_escape(as_written)}{span}"
+        f"{_escape(quote)}<br><i>{_escape(_clip(source, 90))}</i>"
+        f"<br>{_escape(row['claim_id'])}"
+    )
+
+
+def _escape(text: str) -> str:
+    # Plotly hover text is HTML-ish: keep sources' own markup from being interpreted.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def estimate_figure(
+    panel: Panel,
+    estimates: pl.DataFrame,
+    claims: pl.DataFrame,
+    palette: Mapping[str, str],
+    *,
+    height: int = 380,
+    dash_style: str = "solid",
+) -> go.Figure:
+    """Each estimator's central value over evidence time (steps) in its low–high band, with claims.
+
+    The y-axis is logarithmic when every value is positive (costs span orders of magnitude),
+    linear otherwise (market-cap changes are negative).
+    """
+    mine = estimates.filter(
+        (pl.col("subject") == panel.subject)
+        & (pl.col("metric") == panel.metric)
+        & (pl.col("scope") == panel.scope)
+        & (pl.col("unit") == panel.unit)
+    ).sort("estimator", "as_of")
+    own_claims = claims.filter(
+        (pl.col("subject") == panel.subject)
+        & (pl.col("metric") == panel.metric)
+        & (pl.col("scope") == panel.scope)
+    )
+    dates = mine["as_of"].to_list() + own_claims["stated_on"].to_list()
+    x_end = max(dates) if dates else None
+    figure = go.Figure()
+    values: list[float] = []
+    for estimator in mine["estimator"].unique(maintain_order=True).to_list():
+        series = mine.filter(pl.col("estimator") == estimator)
+        xs = series["as_of"].to_list()
+        central, low, high = (series[c].to_list() for c in ("value", "low", "high"))
+        version = series["estimator_version"][-1]
+        if x_end is not None and xs[-1] < x_end:
+            # A step holds until the next evidence date: carry the last one to the chart's end.
+            xs, central, low, high = (
+                [*xs, x_end],
+                [*central, central[-1]],
+                [*low, low[-1]],
+                [*high, high[-1]],
+            )
+        values += [v for v in (*central, *low, *high) if v is not None]
+        colour = palette.get(estimator, PALETTE[0])
+        name = f"{estimator} ({panel.scope})"
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=high,
+                mode="lines",
+                line={"width": 0, "shape": "hv"},
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup=estimator,
+                meta={"kind": "band", "estimator": estimator},
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=low,
+                mode="lines",
+                line={"width": 0, "shape": "hv"},
+                fill="tonexty",
+                fillcolor=_rgba(colour, 0.14),
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup=estimator,
+                meta={"kind": "band", "estimator": estimator},
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=central,
+                mode="lines+markers",
+                name=name,
+                line={"color": colour, "width": 2.5, "shape": "hv", "dash": dash_style},
+                marker={"size": 5},
+                legendgroup=estimator,
+                customdata=[
+                    [human(c, panel.unit), human(lo, panel.unit), human(hi, panel.unit)]
+                    for c, lo, hi in zip(central, low, high, strict=True)
+                ],
+                hovertemplate=(
+                    f"<b>{estimator}</b> v{version}<br>%{{x|%Y-%m-%d}}: %{{customdata[0]}}"
+                    "<br>range %{customdata[1]} – %{customdata[2]}<extra></extra>"
+                ),
+                meta={"kind": "estimate", "estimator": estimator, "subject": panel.subject},
+            )
+        )
+    if not own_claims.is_empty():
+        rows = own_claims.to_dicts()
+        points = [claim_point(r) for r in rows]
+        values += [p for p in points if p is not None]
+        figure.add_trace(
+            go.Scatter(
+                x=[r["stated_on"] for r in rows],
+                y=points,
+                mode="markers",
+                name="claims",
+                marker={
+                    "symbol": "diamond",
+                    "size": 13,
+                    "color": "white",
+                    "line": {"color": CLAIM_COLOUR, "width": 2},
+                },
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        (r["high"] - p) if r.get("high") is not None and p is not None else 0
+                        for r, p in zip(rows, points, strict=True)
+                    ],
+                    "arrayminus": [
+                        (p - r["low"]) if r.get("low") is not None and p is not None else 0
+                        for r, p in zip(rows, points, strict=True)
+                    ],
+                    "color": CLAIM_COLOUR,
+                    "thickness": 1,
+                },
+                hovertext=[_claim_hover(r) for r in rows],
+                hoverinfo="text",
+                meta={"kind": "claims", "subject": panel.subject},
+            )
+        )
+    logarithmic = bool(values) and all(v > 0 for v in values)
+    ticks, labels = log_ticks(values, panel.unit) if logarithmic else ([], [])
+    figure.update_layout(
+        title={"text": panel.title, "font": {"size": 15}},
+        height=height,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.18},
+        hovermode="closest",
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        xaxis={"title": "evidence date", "gridcolor": "#eef2f6"},
+        yaxis={
+            "type": "log" if logarithmic else "linear",
+            "title": panel.unit,
+            "gridcolor": "#eef2f6",
+            **(
+                {"tickvals": ticks, "ticktext": labels}
+                if ticks
+                else {"tickprefix": "$" if panel.unit == "usd" else "", "exponentformat": "B"}
+            ),
+        },
+    )
+    return figure
+
+
+# -------------------------------------------------------------------------- market
+
+MEASURES = {
+    "indexed": "indexed to 100 at the first day shown",
+    "close": "close",
+    "market_cap": "market cap (close × shares outstanding)",
+}
+
+
+def market_figure(
+    series: pl.DataFrame, events: pl.DataFrame, measure: str, *, height: int = 460
+) -> go.Figure:
+    """One line per ticker (close, market cap, or indexed to 100), claim dates as event markers."""
+    figure = go.Figure()
+    column = "market_cap" if measure == "market_cap" else "close"
+    shown = series.drop_nulls(column)
+    if measure == "indexed":
+        shown = shown.with_columns(
+            (pl.col("close") / pl.col("close").first().over("ticker") * 100).alias("indexed")
+        )
+        column = "indexed"
+    for ticker in shown["ticker"].unique(maintain_order=True).to_list():
+        one = shown.filter(pl.col("ticker") == ticker)
+        figure.add_trace(
+            go.Scatter(
+                x=one["date"].to_list(),
+                y=one[column].to_list(),
+                mode="lines",
+                name=ticker,
+                meta={"kind": "ticker", "ticker": ticker},
+                hovertemplate=f"<b>{_escape(ticker)}</b> %{{x|%Y-%m-%d}}: %{{y:,.4~s}}<extra></extra>"
+                if column == "market_cap"
+                else f"<b>{_escape(ticker)}</b> %{{x|%Y-%m-%d}}: %{{y:,.2f}}<extra></extra>",
+            )
+        )
+    if not events.is_empty():
+        rows = events.to_dicts()
+        for row in rows:
+            figure.add_shape(
+                type="line",
+                x0=row["stated_on"],
+                x1=row["stated_on"],
+                y0=0,
+                y1=1,
+                yref="paper",
+                line={"color": "#9aa5b1", "width": 1, "dash": "dot"},
+            )
+        figure.add_trace(
+            go.Scatter(
+                x=[r["stated_on"] for r in rows],
+                y=[1.0] * len(rows),
+                yaxis="y2",
+                mode="markers",
+                name="claim dates",
+                marker={"symbol": "triangle-down", "size": 11, "color": CLAIM_COLOUR},
+                hovertext=[
+                    f"<b>{r['stated_on']}</b>: {r['claims']} claim(s)<br>{r['what']}" for r in rows
+                ],
+                hoverinfo="text",
+                meta={"kind": "events"},
+            )
+        )
+    figure.update_layout(
+        height=height,
+        margin={"l": 70, "r": 20, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": -0.15},
+        hovermode="closest",
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        xaxis={"gridcolor": "#eef2f6"},
+        yaxis={
+            "title": MEASURES.get(measure, measure),
+            "gridcolor": "#eef2f6",
+            "tickprefix": "$" if measure == "market_cap" else "",
+            "exponentformat": "B",
+        },
+        yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
+    )
+    return figure
+
+
+def window_table(moves: pl.DataFrame, groups: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
+    """The event-window table: each ticker's and group's computed move beside its claims.
+
+    One row per (subject, claim); a subject no claim speaks about gets one row of its own.
+    A group's move is the sum of its members' (only when every member has prices).
+    """
+    per_ticker = moves.select(
+        pl.col("ticker").alias("subject"),
+        pl.lit("ticker").alias("kind"),
+        "base_date",
+        "end_date",
+        "price_change",
+        "market_cap_change",
+    )
+    group_rows = []
+    for group in groups.to_dicts():
+        members = list(group["members"] or [])
+        found = moves.filter(pl.col("ticker").is_in(members))
+        if members and found.height == len(members):
+            market_cap = found["market_cap_change"]
+            group_rows.append(
+                {
+                    "subject": group["subject"],
+                    "kind": "group",
+                    "base_date": found["base_date"].min(),
+                    "end_date": found["end_date"].max(),
+                    "price_change": None,
+                    "market_cap_change": None
+                    if market_cap.null_count()
+                    else float(market_cap.sum()),
+                }
+            )
+    computed = pl.concat(
+        [per_ticker, pl.DataFrame(group_rows, schema=per_ticker.schema)], how="vertical_relaxed"
+    )
+    said = claims.select(
+        "subject",
+        "metric",
+        "claimant",
+        "stated_on",
+        pl.struct("value", "low", "high")
+        .map_elements(claim_point, return_dtype=pl.Float64)
+        .alias("claim_value"),
+        "claim_id",
+        "source_url",
+        "source_title",
+    )
+    joined = computed.join(said, on="subject", how="left")
+    return joined.with_columns(
+        pl.when(pl.col("metric") == "price_change")
+        .then(pl.col("claim_value") / pl.col("price_change"))
+        .otherwise(pl.col("claim_value") / pl.col("market_cap_change"))
+        .alias("ratio")
+    ).sort("kind", "subject", "metric", "stated_on", nulls_last=True)
+
+
+# ------------------------------------------------------------------------ what-if
+
+
+def headline(estimates: pl.DataFrame) -> pl.DataFrame:
+    """Each (subject, metric, scope, estimator) series at its newest evidence date."""
+    if estimates.is_empty():
+        return estimates
+    return (
+        estimates.sort("as_of")
+        .group_by("subject", "metric", "scope", "unit", "estimator", maintain_order=True)
+        .agg(pl.all().last())
+        .sort("subject", "metric", "scope", "estimator")
+    )
+
+
+def compare(baseline: pl.DataFrame, what_if: pl.DataFrame) -> pl.DataFrame:
+    """The newest estimate of each series with the defaults beside the what-if's."""
+    keys = ["subject", "metric", "scope", "unit", "estimator"]
+    before = headline(baseline).select(*keys, "as_of", "value", "low", "high")
+    after = headline(what_if).select(
+        *keys,
+        pl.col("value").alias("what_if_value"),
+        pl.col("low").alias("what_if_low"),
+        pl.col("high").alias("what_if_high"),
+    )
+    return (
+        before.join(after, on=keys, how="full", coalesce=True)
+        .with_columns((pl.col("what_if_value") / pl.col("value")).alias("ratio"))
+        .sort(keys)
+    )
+
+
+# ------------------------------------------------------------------------ history
+
+
+def diff_rows(
+    frame: pl.DataFrame, key: Sequence[str], compared: Sequence[str]
+) -> list[dict[str, Any]]:
+    """A diff table for people: the change, the key, and 'old → new' for what changed.
+
+    Added and removed rows list their values; changed rows only the columns that changed.
+    """
+
+    def shown(value: object) -> str:
+        if value is None:
+            return "∅"
+        if isinstance(value, list):
+            return "[" + ", ".join(str(v) for v in value) + "]"
+        return str(value)
+
+    out = []
+    for row in frame.to_dicts():
+        change = row["change"]
+        if change == "changed":
+            details = [
+                f"{c}: {shown(row['old_' + c])} → {shown(row['new_' + c])}"
+                for c in row.get("changed_columns") or []
+            ]
+        else:
+            side = "new_" if change == "added" else "old_"
+            details = [f"{c}={shown(row[side + c])}" for c in compared if row[side + c] is not None]
+        out.append(
+            {
+                "change": change,
+                "key": " · ".join(shown(row[k]) for k in key),
+                "details": "; ".join(details),
+            }
+        )
+    return out

@@ -1,0 +1,197 @@
+"""Browser tests: `costboard serve` in a subprocess, driven by Debian's headless Chromium.
+
+Chromium and chromedriver come from Debian (``make test`` installs ``chromium`` and
+``chromium-driver``). The driver records the browser console and every network request, so
+a test can say "no console error" and "no request left localhost". Screenshots of every page
+go to ``test-artifacts/screenshots/`` at the repository's root, which CI keeps.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.support import dashboard_home
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+#: How long a page may take to settle.
+WAIT_SECONDS = 30
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_home(demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return dashboard_home(demo_home_template, tmp_path_factory.mktemp("browser"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(browser_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on a free localhost port, for the whole session."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    command = [sys.executable, "-m", "costboard.cli", "--home", str(browser_home)]
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [*command, "serve", "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/api/snapshots", timeout=5):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the dashboard did not start:\n" + log.read_text())
+            time.sleep(0.25)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@dataclass
+class Browser:
+    """A Chromium session with helpers to wait for Dash and read what the page did."""
+
+    driver: Any
+    base: str
+
+    def open(self, path: str, ready: str) -> None:
+        """Load ``path`` and wait until ``ready`` (a CSS selector) shows and Dash is idle."""
+        self.driver.get(self.base + path)
+        self.wait_for(ready)
+
+    def wait_for(self, selector: str, timeout: float = WAIT_SECONDS) -> None:
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(
+            lambda d: d.execute_script(
+                "return document.readyState === 'complete'"
+                " && document.querySelector(arguments[0]) !== null"
+                " && document.querySelector('[data-dash-is-loading=\"true\"]') === null"
+                " && window.location.search.indexOf('snapshot=') >= 0",
+                selector,
+            )
+        )
+
+    def wait_until(self, condition: str, *args: Any, timeout: float = WAIT_SECONDS) -> Any:
+        """Wait until the JavaScript expression ``condition`` is truthy; returns its value."""
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(
+            lambda d: d.execute_script("return " + condition, *args)
+        )
+
+    def console_errors(self) -> list[str]:
+        return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
+
+    def requested_urls(self) -> list[str]:
+        urls = []
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message.get("method") == "Network.requestWillBeSent":
+                urls.append(message["params"]["request"]["url"])
+        return urls
+
+    def clear_logs(self) -> None:
+        self.driver.get_log("browser")
+        self.driver.get_log("performance")
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.driver.set_window_size(1400, min(max(int(height), 900), 4000))
+        path = SCREENSHOTS / f"{name}.png"
+        self.driver.save_screenshot(str(path))
+        self.driver.set_window_size(1400, 1000)
+        return path
+
+    @property
+    def search(self) -> str:
+        return str(self.driver.execute_script("return window.location.search"))
+
+
+def local_only(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob") or parts.hostname in ("127.0.0.1", "localhost")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="costboard-chromium-")
+    downloads = Path(profile) / "downloads"
+    downloads.mkdir()
+    options = Options()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.downloads = downloads  # where a test finds the files it downloaded
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(chromium: Any, server: str) -> Iterator[Browser]:
+    session = Browser(chromium, server)
+    session.clear_logs()
+    yield session

@@ -1,0 +1,53 @@
+"""The warehouse the dashboard tests read, built once per test process through the real CLI.
+
+The demo warehouse (``costboard init --demo``), then ``costboard estimate``, a tag, a revised
+claim (so a claim has two versions and two snapshots differ) and ``costboard estimate``
+again: the history a team's warehouse would have.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from costboard.cli import main
+
+#: The revised claim: the H800 rental listing at CR8DL, its price corrected.
+REVISED_CLAIM = "h800-rental-cr8dl-2024-08"
+TAG = "first-estimates"
+
+_built: dict[str, Path] = {}
+
+
+def _cli(home: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--home", str(home), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def revised_claim_file(folder: Path) -> Path:
+    path = folder / "revised-claim.csv"
+    path.write_text(
+        "claim_id,subject,metric,scope,qualifier,value,unit,claimant,stated_on,source_url,"
+        "source_title,note\n"
+        f"{REVISED_CLAIM},h800,rental_price,market,cr8dl,3.45,usd_per_gpu_hour,Epoch AI,"
+        "2024-08-31,https://github.com/epoch-research/training-cost-trends,"
+        "Epoch AI training-cost-trends (code and data),price corrected in a later revision\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def dashboard_home(demo_home: Path, scratch: Path) -> Path:
+    """A copy of the demo warehouse with estimates and some history (built once per process)."""
+    if "home" not in _built:
+        home = scratch / "dashboard-home"
+        shutil.copytree(demo_home, home)
+        _cli(home, "estimate")
+        _cli(home, "tag", TAG, "-m", "the first estimate run")
+        _cli(home, "ingest", str(revised_claim_file(scratch)), "-m", "revise the CR8DL listing")
+        _cli(home, "estimate")
+        _built["home"] = home
+    return _built["home"]

@@ -32,7 +32,8 @@ system-deps:
 
 run: $(INSTALLED)
 	$(BIN)/costboard init --demo --if-missing
-	$(BIN)/costboard log
+	$(BIN)/costboard estimate
+	$(BIN)/costboard serve --host $(HOST) --port $(PORT)
 
 test: $(INSTALLED) system-deps
 	$(BIN)/ruff check .
@@ -49,6 +50,7 @@ format: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python benchmarks/dashboard_reads.py --seconds 8
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -152,14 +152,26 @@ def check(sql: str) -> str:
     if kind not in ALLOWED_STATEMENTS:
         raise Refused(f"only SELECT or EXPLAIN can run here, and this is {kind}")
     inner = _EXPLAIN.sub("", sql, count=1) if kind == "EXPLAIN" else sql
-    for name in _function_names(inner):
+    refusal = refused_function(inner)
+    if refusal:
+        raise Refused(refusal)
+    return kind
+
+
+def refused_function(select: str) -> str | None:
+    """Why ``select`` (one SELECT) may not run because of a function it calls, or None.
+
+    Also used by ``costboard sql``: a read-only attach does not stop DuckLake's maintenance
+    functions from deleting files.
+    """
+    for name in _function_names(select):
         bare = name.lower()
         qualified_as_ducklake = bare if bare.startswith("ducklake_") else f"ducklake_{bare}"
         if bare in WRITING_FUNCTIONS or qualified_as_ducklake in WRITING_FUNCTIONS:
-            raise Refused(f"the function {name}() is not allowed here: it writes or runs SQL text")
+            return f"the function {name}() is not allowed here: it writes or runs SQL text"
         if bare.startswith("ducklake_") and bare not in DUCKLAKE_READERS:
-            raise Refused(f"the function {name}() is not allowed here")
-    return kind
+            return f"the function {name}() is not allowed here"
+    return None
 
 
 def _function_names(sql: str) -> set[str]:

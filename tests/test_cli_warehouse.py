@@ -238,3 +238,29 @@ def duckdb_site() -> str:
     import duckdb_extension_ducklake
 
     return str(Path(duckdb_extension_ducklake.__path__[0]).parent)
+
+
+def test_sql_refuses_ducklake_functions_that_delete_files_even_on_a_read_only_attach(
+    cli: CliCall, tmp_path: Path
+) -> None:
+    cli("init")
+    cli(
+        "ingest",
+        str(write(tmp_path / "s.csv", SUBJECTS)),
+        str(write(tmp_path / "c.csv", CLAIMS)),
+        "-m",
+        "v1",
+    )
+    cli("ingest", str(write(tmp_path / "c2.csv", CLAIMS.replace("5.576", "5.6"))), "-m", "v2")
+    files = sorted((tmp_path / "home" / "data").rglob("*"))
+    refused = cli("sql", "SELECT * FROM ducklake_cleanup_old_files('lake', cleanup_all => true)")
+    assert (
+        refused.exit_code == 1 and "ducklake_cleanup_old_files() is not allowed" in refused.output
+    )
+    assert sorted((tmp_path / "home" / "data").rglob("*")) == files
+    assert (
+        cli(
+            "sql", "SELECT count(*) AS n FROM ducklake_snapshots('lake')", "--format", "csv"
+        ).exit_code
+        == 0
+    )

@@ -270,6 +270,7 @@ def _run_sql(
     connection: duckdb.DuckDBPyConnection, query: str, fmt: str, *, exit_on_error: bool
 ) -> None:
     try:
+        _refuse_writing_functions(query)
         relation = connection.sql(query)
     except duckdb.Error as error:
         click.echo(f"error: {error}", err=True)
@@ -278,6 +279,22 @@ def _run_sql(
         return
     if relation is not None:
         echo_frame(relation.pl(), fmt)
+
+
+def _refuse_writing_functions(query: str) -> None:
+    """The attach is read-only, but DuckLake's maintenance functions (callable from a SELECT)
+    still delete data files on one: refuse them as the dashboard's fence does."""
+    from costboard.dashboard.fence import QueryError, refused_function
+
+    for statement in duckdb.extract_statements(query):
+        if statement.type.name != "SELECT":
+            continue
+        try:
+            refusal = refused_function(statement.query)
+        except QueryError:
+            continue  # syntax the checker cannot read: DuckDB itself will judge it
+        if refusal:
+            raise duckdb.PermissionException(refusal)
 
 
 def _repl(connection: duckdb.DuckDBPyConnection, fmt: str, snapshot_id: int | None) -> None:

@@ -27,6 +27,7 @@ from costboard.plugins.run import DEFAULT_TIMEOUT, EstimatorStatus, run_estimato
 __all__ = [
     "assert_conforms",
     "check_estimator",
+    "claim",
     "costboard_plugin",
     "make_evidence",
     "run_plugin",
@@ -46,6 +47,21 @@ KNOWN_SUBJECTS: dict[str, str] = {
     "NVDA": "ticker",
     "AVGO": "ticker",
 }
+
+
+def claim(
+    subject: str,
+    metric: str,
+    scope: str,
+    value: float | None,
+    stated_on: dt.date | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One claim for :func:`make_evidence` (``extra``: qualifier, low, high, claim_id, ...)."""
+    row: dict[str, Any] = {"subject": subject, "metric": metric, "scope": scope, "value": value}
+    if stated_on is not None:
+        row["stated_on"] = stated_on
+    return {**row, **extra}
 
 
 def make_evidence(

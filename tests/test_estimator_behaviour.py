@@ -24,6 +24,7 @@ from costboard.plugins.manager import PluginManager
 from costboard.plugins.parameters import DEFAULTS
 from costboard.plugins.run import run_estimators
 from costboard.testing import assert_conforms, make_evidence, run_plugin, sample_evidence
+from costboard.testing import claim as c
 
 D = dt.date
 BUILT_IN_MODULES = [
@@ -34,19 +35,6 @@ BUILT_IN_MODULES = [
     default_compute_6nd,
     default_market_cap_move,
 ]
-
-
-def c(
-    subject: str, metric: str, scope: str, value: float | None, on: dt.date, **extra: Any
-) -> dict:
-    return {
-        "subject": subject,
-        "metric": metric,
-        "scope": scope,
-        "value": value,
-        "stated_on": on,
-        **extra,
-    }
 
 
 def params_of(row: dict[str, Any]) -> dict[str, Any]:

@@ -23,16 +23,10 @@ from costboard.plugins import (
     default_hardware_acquisition,
     formulas,
 )
-from costboard.testing import make_evidence, run_plugin
+from costboard.testing import claim, make_evidence, run_plugin
 
 D = dt.date
 DAY = D(2025, 6, 1)
-
-
-def claim(
-    subject: str, metric: str, scope: str, value: float | None, **extra: Any
-) -> dict[str, Any]:
-    return {"subject": subject, "metric": metric, "scope": scope, "value": value, **extra}
 
 
 def run(plugin: Any, claims: list[dict[str, Any]], **options: Any) -> pl.DataFrame:

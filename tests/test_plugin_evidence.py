@@ -8,22 +8,10 @@ import polars as pl
 import pytest
 
 from costboard import ANY, EVIDENCE_COLUMNS, pick, spread
+from costboard.testing import claim as c
 from costboard.testing import make_evidence
 
 D = dt.date
-
-
-def c(
-    subject: str, metric: str, scope: str, value: float | None, on: dt.date, **extra: object
-) -> dict:
-    return {
-        "subject": subject,
-        "metric": metric,
-        "scope": scope,
-        "value": value,
-        "stated_on": on,
-        **extra,
-    }
 
 
 @pytest.fixture

@@ -146,16 +146,6 @@ CLAIM_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "where", "words"), [c[1:] for c in CLAIM_CASES], ids=[c[0] for c in CLAIM_CASES]
-)
-def test_each_bad_claim_is_reported_at_its_line_and_column(
-    config: WarehouseConfig, tmp_path: Path, subjects_file: Path, text: str, where: str, words: str
-) -> None:
-    errors = errors_for(config, tmp_path, "claims.csv", text, subjects_file)
-    assert any(f"claims.csv:{where}:" in e and words in e for e in errors), errors
-
-
 def test_unknown_subject_suggests_close_matches(
     config: WarehouseConfig, tmp_path: Path, subjects_file: Path
 ) -> None:
@@ -259,16 +249,6 @@ PRICE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "where", "words"), [c[1:] for c in PRICE_CASES], ids=[c[0] for c in PRICE_CASES]
-)
-def test_each_bad_price_is_reported_at_its_line_and_column(
-    config: WarehouseConfig, tmp_path: Path, subjects_file: Path, text: str, where: str, words: str
-) -> None:
-    errors = errors_for(config, tmp_path, "prices.csv", text, subjects_file)
-    assert any(f"prices.csv:{where}:" in e and words in e for e in errors), errors
-
-
 SUBJECT_CASES = [
     (
         "unknown_kind",
@@ -292,14 +272,30 @@ SUBJECT_CASES = [
 ]
 
 
+#: (file name, case id, text, line:column, words the message must contain), every kind together.
+BAD_INPUTS = [
+    *(("claims.csv", *case) for case in CLAIM_CASES),
+    *(("prices.csv", *case) for case in PRICE_CASES),
+    *(("more-subjects.csv", *case) for case in SUBJECT_CASES),
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "where", "words"), [c[1:] for c in SUBJECT_CASES], ids=[c[0] for c in SUBJECT_CASES]
+    ("name", "text", "where", "words"),
+    [(name, *rest) for name, _, *rest in BAD_INPUTS],
+    ids=[f"{name.split('.')[0]}-{case}" for name, case, *_ in BAD_INPUTS],
 )
-def test_each_bad_subject_is_reported_at_its_line_and_column(
-    config: WarehouseConfig, tmp_path: Path, subjects_file: Path, text: str, where: str, words: str
+def test_each_bad_input_is_reported_at_its_line_and_column_and_writes_nothing(
+    config: WarehouseConfig,
+    tmp_path: Path,
+    subjects_file: Path,
+    name: str,
+    text: str,
+    where: str,
+    words: str,
 ) -> None:
-    errors = errors_for(config, tmp_path, "more-subjects.csv", text, subjects_file)
-    assert any(f"more-subjects.csv:{where}:" in e and words in e for e in errors), errors
+    errors = errors_for(config, tmp_path, name, text, subjects_file)
+    assert any(f"{name}:{where}:" in e and words in e for e in errors), errors
 
 
 def test_json_errors_name_the_line_and_column_of_the_field(

@@ -52,8 +52,11 @@ def ordered(first: dt.date, second: dt.date) -> tuple[dt.date, dt.date]:
     return (first, second) if first <= second else (second, first)
 
 
-def _picker(component_id: str, value: dt.date, low: dt.date, high: dt.date) -> dcc.DatePickerSingle:
-    return dcc.DatePickerSingle(
+def _date_control(
+    label: str, component_id: str, value: dt.date, low: dt.date, high: dt.date
+) -> html.Div:
+    """A labelled date picker limited to the dates the prices cover."""
+    picker = dcc.DatePickerSingle(
         id=component_id,
         date=value,
         min_date_allowed=low,
@@ -61,6 +64,7 @@ def _picker(component_id: str, value: dt.date, low: dt.date, high: dt.date) -> d
         display_format="YYYY-MM-DD",
         first_day_of_week=1,
     )
+    return html.Div([html.Label(label, htmlFor=component_id), picker], className="control")
 
 
 def layout(
@@ -133,26 +137,15 @@ def layout(
                         ],
                         className="control",
                     ),
-                    html.Div(
-                        [
-                            html.Label("From", htmlFor="market-start"),
-                            _picker(
-                                "market-start",
-                                _date(ui.first(start), first_day),
-                                first_day,
-                                last_day,
-                            ),
-                        ],
-                        className="control",
+                    _date_control(
+                        "From",
+                        "market-start",
+                        _date(ui.first(start), first_day),
+                        first_day,
+                        last_day,
                     ),
-                    html.Div(
-                        [
-                            html.Label("To", htmlFor="market-end"),
-                            _picker(
-                                "market-end", _date(ui.first(end), last_day), first_day, last_day
-                            ),
-                        ],
-                        className="control",
+                    _date_control(
+                        "To", "market-end", _date(ui.first(end), last_day), first_day, last_day
                     ),
                 ],
             ),
@@ -167,29 +160,19 @@ def layout(
             html.Div(
                 className="controls",
                 children=[
-                    html.Div(
-                        [
-                            html.Label("Window starts", htmlFor="market-window-start"),
-                            _picker(
-                                "market-window-start",
-                                _date(ui.first(window_start), default_window),
-                                first_day,
-                                last_day,
-                            ),
-                        ],
-                        className="control",
+                    _date_control(
+                        "Window starts",
+                        "market-window-start",
+                        _date(ui.first(window_start), default_window),
+                        first_day,
+                        last_day,
                     ),
-                    html.Div(
-                        [
-                            html.Label("Window ends", htmlFor="market-window-end"),
-                            _picker(
-                                "market-window-end",
-                                _date(ui.first(window_end), default_window),
-                                first_day,
-                                last_day,
-                            ),
-                        ],
-                        className="control",
+                    _date_control(
+                        "Window ends",
+                        "market-window-end",
+                        _date(ui.first(window_end), default_window),
+                        first_day,
+                        last_day,
                     ),
                 ],
             ),

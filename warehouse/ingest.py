@@ -27,6 +27,9 @@ from costboard.warehouse.writer import TableChanges, WriteResult
 
 Progress = Callable[[str], None]
 
+#: Each file kind's validator (Yahoo and Stooq exports are mapped onto "prices" first).
+VALIDATORS = {"claims": validate.claims, "subjects": validate.subjects, "prices": validate.prices}
+
 #: (user-facing table name, stored table, columns in stored order)
 CLAIM_TABLE_COLUMNS = (
     "claim_id",
@@ -117,12 +120,7 @@ def read_files(
                 table.header = [*table.header, "ticker"]
             if progress:
                 progress(f"validating {path} ({table.frame.height:,} rows)")
-            validator = {
-                "claims": validate.claims,
-                "subjects": validate.subjects,
-                "prices": validate.prices,
-            }
-            if file_kind not in validator:
+            if file_kind not in VALIDATORS:
                 raise IngestError(
                     [
                         InputError(
@@ -133,7 +131,7 @@ def read_files(
                         )
                     ]
                 )
-            batch.add(table, file_kind, validator[file_kind](table, today=today))
+            batch.add(table, file_kind, VALIDATORS[file_kind](table, today=today))
         except IngestError as error:
             errors.extend(error.errors)
             omitted += error.omitted

@@ -6,6 +6,7 @@ The DDL lives in ``sql/``, one file per table or view, applied in file-name orde
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from costboard.warehouse import lake, writer
 from costboard.warehouse.config import WarehouseConfig
@@ -64,8 +65,6 @@ def create(config: WarehouseConfig, *, author: str | None = None) -> int:
         raise WarehouseExists(f"a costboard warehouse already exists at {config.catalog}")
     config.home.mkdir(parents=True, exist_ok=True)
     if config.data_path and "://" not in config.data_path:
-        from pathlib import Path
-
         Path(config.data_path).mkdir(parents=True, exist_ok=True)
 
     def body(connection):  # type: ignore[no-untyped-def]

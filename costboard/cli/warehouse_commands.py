@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import duckdb
+import polars as pl
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from costboard.cli.context import friendly_errors, pass_config
@@ -159,8 +160,6 @@ def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], f
         old_id, new_id = history.resolve_ref(connection, old), history.resolve_ref(connection, new)
         results = history.diff(connection, old_id, new_id, tables or tuple(history.DIFF_TABLES))
     if fmt != "table":
-        import polars as pl
-
         frames = [
             frame.with_columns(pl.col("changed_columns").list.join(";")).select(
                 "change", pl.lit(name).alias("table"), pl.exclude("change").cast(pl.String)
@@ -181,9 +180,8 @@ def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], f
         click.echo("no differences")
 
 
-def _compact_diff(frame, table: history.DiffTable):  # type: ignore[no-untyped-def]
+def _compact_diff(frame: pl.DataFrame, table: history.DiffTable) -> pl.DataFrame:
     """For people: the key, then 'old -> new' for each changed column (all values when added/removed)."""
-    import polars as pl
 
     def side(column: str, change: str) -> pl.Expr:
         prefix = "new_" if change == "added" else "old_"

@@ -30,6 +30,7 @@ __all__ = [
     "claim",
     "costboard_plugin",
     "make_evidence",
+    "many_models_evidence",
     "run_plugin",
     "sample_evidence",
 ]
@@ -145,6 +146,30 @@ def make_evidence(
     )
     today = today or max(frame["stated_on"].to_list())
     return build_evidence(frame, subject_frame, price_frame, today=today)
+
+
+def many_models_evidence(models: int = 40) -> Evidence:
+    """The sample's shapes for many models, chips and dates: a team's warehouse, not a toy.
+
+    Each model gets GPU-hours, a chip count, parameters, tokens and a claimed cost a week after
+    the previous one; its chip a new rental and purchase price; one of four labs a fleet size.
+    """
+    claims, first_day = [], dt.date(2023, 1, 1)
+    for i in range(models):
+        on = first_day + dt.timedelta(days=7 * i)
+        chip = ("h100", "h800", "a100")[i % 3]
+        model, lab = f"model-{i}", f"lab-{i % 4}"
+        claims += [
+            claim(model, "gpu_hours", "final_run", 1e6 * (i + 1), on),
+            claim(model, "gpu_count", "final_run", 1024, on, qualifier=chip),
+            claim(model, "active_params", "spec", 1e10 * (i + 1), on),
+            claim(model, "training_tokens", "final_run", 1e13, on),
+            claim(model, "training_cost", "final_run", 2e6 * (i + 1), on),
+            claim(chip, "rental_price", "market", 2 + i / 10, on, qualifier=f"vendor-{i % 5}"),
+            claim(chip, "purchase_price", "market", 30_000 + 100 * i, on, qualifier="dgx_per_gpu"),
+            claim(lab, "gpu_count", "fleet_capex", 1000 * (i + 1), on, qualifier=chip),
+        ]
+    return make_evidence(claims, subjects={f"lab-{k}": "company" for k in range(4)})
 
 
 def sample_evidence() -> Evidence:

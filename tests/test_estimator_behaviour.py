@@ -1,11 +1,10 @@
 """How the built-in estimators behave beyond the reference cases: evidence time, lineage,
-parameter resolution, ranges, fleets, market moves, and speed."""
+parameter resolution, ranges, fleets, market moves, and scale."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from typing import Any
 
 import polars as pl
@@ -23,7 +22,13 @@ from costboard.plugins import (
 from costboard.plugins.manager import PluginManager
 from costboard.plugins.parameters import DEFAULTS
 from costboard.plugins.run import run_estimators
-from costboard.testing import assert_conforms, make_evidence, run_plugin, sample_evidence
+from costboard.testing import (
+    assert_conforms,
+    make_evidence,
+    many_models_evidence,
+    run_plugin,
+    sample_evidence,
+)
 from costboard.testing import claim as c
 
 D = dt.date
@@ -458,35 +463,15 @@ def test_a_move_never_uses_a_close_after_its_date() -> None:
     assert full.drop("params_hash", "parameters").equals(partial.drop("params_hash", "parameters"))
 
 
-# --- speed ----------------------------------------------------------------------------------------------
+# --- scale ----------------------------------------------------------------------------------------------
 
 
-def realistic_evidence(models: int = 40) -> Any:
-    """The sample's shapes for many models, chips and dates (a team's warehouse, not a toy)."""
-    claims, day = [], D(2023, 1, 1)
-    for i in range(models):
-        on = day + dt.timedelta(days=7 * i)
-        chip = ("h100", "h800", "a100")[i % 3]
-        claims += [
-            c(f"model-{i}", "gpu_hours", "final_run", 1e6 * (i + 1), on),
-            c(f"model-{i}", "gpu_count", "final_run", 1024, on, qualifier=chip),
-            c(f"model-{i}", "active_params", "spec", 1e10 * (i + 1), on),
-            c(f"model-{i}", "training_tokens", "final_run", 1e13, on),
-            c(f"model-{i}", "training_cost", "final_run", 2e6 * (i + 1), on),
-            c(chip, "rental_price", "market", 2 + i / 10, on, qualifier=f"vendor-{i % 5}"),
-            c(chip, "purchase_price", "market", 30_000 + 100 * i, on, qualifier="dgx_per_gpu"),
-            c(f"lab-{i % 4}", "gpu_count", "fleet_capex", 1000 * (i + 1), on, qualifier=chip),
-        ]
-    return make_evidence(claims, subjects={f"lab-{k}": "company" for k in range(4)})
-
-
-def test_all_six_built_ins_run_well_under_a_second_for_the_dashboard() -> None:
-    evidence = realistic_evidence()
-    manager = PluginManager()
-    run_estimators(evidence, manager=manager)  # warm up: plugin loading and first compilation
-    started = time.perf_counter()
-    estimates, statuses = run_estimators(evidence, {"rental_price": 2.5}, manager=manager)
-    elapsed = time.perf_counter() - started
+def test_all_six_built_ins_run_on_forty_models_of_evidence_with_an_override() -> None:
+    # How long this takes is measured by `make bench` (benchmarks/bench_estimators.py), not here.
+    evidence = many_models_evidence(40)
+    estimates, statuses = run_estimators(evidence, {"rental_price": 2.5}, manager=PluginManager())
     assert all(s.status == "ok" for s in statuses)
     assert estimates.height > 1000
-    assert elapsed < 1.0, f"run_estimators took {elapsed:.3f} s"
+    rental = estimates.filter(pl.col("estimator") == "cloud_rental")
+    assert rental.height > 0
+    assert all(json.loads(p)["rental_price"]["value"] == 2.5 for p in rental["parameters"])

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from costboard.warehouse import extensions, lake
 from costboard.warehouse.config import WarehouseConfig
+from tests import system
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,10 +42,6 @@ def test_extension_files_come_from_wheels_built_for_this_duckdb() -> None:
         assert f"v{duckdb.__version__}" in str(path) and "site-packages" in str(path)
 
 
-@pytest.mark.skipif(
-    shutil.which("unshare") is None or os.geteuid() != 0,
-    reason="needs unshare and root for a network namespace",
-)
 def test_init_ingest_and_query_work_with_no_network_and_an_empty_home(tmp_path: Path) -> None:
     """In a network namespace with no interfaces up and a HOME with no ~/.duckdb, any attempt to
     download or find an extension elsewhere would fail."""
@@ -60,7 +55,7 @@ def test_init_ingest_and_query_work_with_no_network_and_an_empty_home(tmp_path: 
         f"{sys.executable} -m costboard.cli --home {tmp_path / 'wh'} sql 'SELECT count(*) AS n FROM subjects' --format csv"
     )
     result = subprocess.run(
-        ["unshare", "--net", "sh", "-c", script],
+        [*system.network_namespace_prefix(), "sh", "-c", script],
         capture_output=True,
         text=True,
         timeout=120,

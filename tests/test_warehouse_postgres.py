@@ -11,16 +11,17 @@ import pytest
 from click.testing import CliRunner
 
 from costboard.cli import main
-from tests import postgres_server
+from tests import postgres_server, system
 from tests.conftest import write
-
-pytestmark = pytest.mark.skipif(
-    postgres_server.binaries() is None, reason="PostgreSQL is not installed"
-)
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
+    system.require(
+        postgres_server.binaries() is not None,
+        "PostgreSQL",
+        "run `make system-deps` (Debian's postgresql)",
+    )
     # Not under pytest's tmp folder: that is private to root, and the server runs as `postgres`.
     folder = Path(tempfile.mkdtemp(prefix="costboard-pg-"))
     try:

@@ -24,12 +24,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests import system
 from tests.browser.support import dashboard_home
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 #: How long a page may take to settle.
 WAIT_SECONDS = 30
 
@@ -152,8 +151,7 @@ def local_only(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser)")
+    chromium_path, chromedriver_path = system.chromium(), system.chromedriver()
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -162,7 +160,7 @@ def chromium() -> Iterator[Any]:
     downloads = Path(profile) / "downloads"
     downloads.mkdir()
     options = Options()
-    options.binary_location = str(CHROMIUM)
+    options.binary_location = chromium_path
     for argument in (
         "--headless=new",
         "--no-sandbox",
@@ -181,7 +179,7 @@ def chromium() -> Iterator[Any]:
         "prefs",
         {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver = webdriver.Chrome(service=Service(chromedriver_path), options=options)
     driver.downloads = downloads  # where a test finds the files it downloaded
     try:
         yield driver

@@ -46,6 +46,18 @@ def test_ingest_reports_counts_and_a_repeat_makes_no_snapshot(cli: CliCall, tmp_
     assert again.exit_code == 0 and "nothing new" in again.output
 
 
+def test_ingest_records_the_author_and_message_given(cli: CliCall, tmp_path: Path) -> None:
+    cli("init")
+    files = [
+        str(write(tmp_path / "subjects.csv", SUBJECTS)),
+        str(write(tmp_path / "claims.csv", CLAIMS)),
+    ]
+    assert cli("ingest", *files, "-m", "DeepSeek V3 report", "--author", "ana").exit_code == 0
+    newest = json.loads(cli("log", "-n", "1", "--format", "json").output)[0]
+    assert (newest["author"], newest["message"]) == ("ana", "DeepSeek V3 report")
+    assert "ana" in cli("show", "latest").output
+
+
 def test_ingest_requires_a_message(cli: CliCall, tmp_path: Path) -> None:
     cli("init")
     result = cli("ingest", str(write(tmp_path / "s.csv", SUBJECTS)))

@@ -113,6 +113,17 @@ def test_running_estimate_twice_on_the_same_data_writes_nothing(
     assert snapshot_count(config) == before
 
 
+def test_estimate_dry_run_reports_and_writes_nothing(
+    config: WarehouseConfig, evidence_snapshot: int, cli: CliCall
+) -> None:
+    before = snapshot_count(config)
+    result = cli("estimate", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "dry run" in result.output
+    assert snapshot_count(config) == before
+    assert query(config, "SELECT count(*) AS n FROM estimate_records")["n"][0] == 0
+
+
 def test_each_stored_estimate_names_real_claims_of_its_input_snapshot(
     config: WarehouseConfig, evidence_snapshot: int, cli: CliCall
 ) -> None:

@@ -10,7 +10,9 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from random import Random
 
+import filelock
 import pytest
 
 from costboard.warehouse import ingest, lake
@@ -93,51 +95,100 @@ def test_readers_polling_during_ingests_see_no_error_and_only_whole_snapshots(
     assert max(count for count, _ in report["seen"]) > 0, "the reader never saw a committed batch"
 
 
-def test_a_killed_ingest_leaves_the_previous_snapshot_intact_and_the_lock_free(
+#: An ingest that says where it is: "locked" once it holds the write lock and opens the
+#: read-write attach, "begun" after BEGIN, "message" after the commit message, "committing"
+#: just before COMMIT. The test kills it a moment after the stage it picked.
+MARKED_INGEST = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from costboard.warehouse import ingest, lake
+    from costboard.warehouse.config import WarehouseConfig
+
+    def say(stage):
+        print(stage, flush=True)
+
+    class Marked:
+        def __init__(self, connection):
+            self._connection = connection
+        def execute(self, sql, *args, **kwargs):
+            if sql == "COMMIT":
+                say("committing")
+            result = self._connection.execute(sql, *args, **kwargs)
+            if sql.startswith("BEGIN"):
+                say("begun")
+            elif "set_commit_message" in sql:
+                say("message")
+            return result
+        def __getattr__(self, name):
+            return getattr(self._connection, name)
+
+    real_connect = lake.connect
+    def connect(config, *, read_only=True, **kwargs):
+        connection = real_connect(config, read_only=read_only, **kwargs)
+        if read_only:
+            return connection
+        say("locked")
+        return Marked(connection)
+    lake.connect = connect
+    config = WarehouseConfig.resolve(sys.argv[1])
+    ingest.ingest(config, [Path(sys.argv[2])], message="killed?")
+    say("done")
+    """
+)
+STAGES = ("locked", "begun", "message", "committing")
+ROWS_PER_TRIAL = 20_000
+
+
+def test_an_ingest_killed_inside_its_write_leaves_only_whole_snapshots_and_the_lock_free(
     config: WarehouseConfig, tmp_path: Path
 ) -> None:
     ingest.ingest(
         config, [write(tmp_path / "s.csv", "subject,kind\nNVDA,ticker\n")], message="subjects"
     )
-    big = tmp_path / "big.csv"
-    with big.open("w") as out:
-        out.write("date,ticker,close\n")
-        for day in range(300_000):
-            out.write(f"{1000 + day // 365:04d}-01-01,T{day % 365},{day + 1}\n")
-    # Distinct (ticker, date) rows: 300,000 over 822 years x 365 tickers.
-    with lake.connect(config) as connection:
-        before = connection.execute("SELECT max(snapshot_id), count(*) FROM snapshots").fetchone()
+    random = Random(20261130)  # seeded: the same stages and delays on every run
     outcomes = []
-    for delay in (0.3, 0.8, 1.5, 2.5):
+    for trial in range(12):
+        stage, delay = random.choice(STAGES), random.uniform(0.0, 0.05)
+        prices = tmp_path / f"trial{trial}.csv"
+        prices.write_text(
+            "date,ticker,close\n"
+            + "".join(
+                f"{1900 + day // 200:04d}-01-{1 + day % 28:02d},K{trial}x{day % 200},{day + 1}\n"
+                for day in range(ROWS_PER_TRIAL)
+            )
+        )
+        with lake.connect(config) as connection:
+            before = connection.execute("SELECT max(snapshot_id) FROM snapshots").fetchone()[0]
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "costboard.cli",
-                "--home",
-                str(config.home),
-                "ingest",
-                str(big),
-                "-m",
-                "big",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [sys.executable, "-c", MARKED_INGEST, str(config.home), str(prices)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             start_new_session=True,
         )
+        assert process.stdout is not None
+        seen = []
+        for line in process.stdout:
+            seen.append(line.strip())
+            if seen[-1] in (stage, "done"):
+                break
+        assert stage in seen, (stage, seen, process.stderr.read() if process.stderr else "")
         time.sleep(delay)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         with lake.connect(config) as connection:
-            latest, prices = connection.execute(
-                "SELECT (SELECT max(snapshot_id) FROM snapshots), (SELECT count(*) FROM prices)"
+            latest, rows = connection.execute(
+                "SELECT (SELECT max(snapshot_id) FROM snapshots),"
+                f" (SELECT count(*) FROM prices WHERE ticker LIKE 'K{trial}x%')"
             ).fetchone()
-        outcomes.append((latest, prices))
-        # Either the ingest committed whole before the kill, or the warehouse is as it was.
-        assert (latest, prices) in ((before[0], 0), (before[0] + 1, 300_000)), outcomes
-        if prices:
-            break
-    # The lock died with the process: the next writer gets in at once.
+        outcomes.append((stage, latest - before, rows))
+        # Whole or nothing: the snapshot before the kill, or one more with every row.
+        assert (latest - before, rows) in ((0, 0), (1, ROWS_PER_TRIAL)), outcomes
+        # The lock died with the process: another writer takes it at once.
+        filelock.FileLock(str(config.lock_path)).acquire(timeout=0).lock.release()
+    # The kills landed inside the write: at least one after BEGIN lost its whole transaction.
+    assert any(stage != "locked" and added == 0 for stage, added, _ in outcomes), outcomes
     result = ingest.ingest(
         config,
         [write(tmp_path / "more.csv", "date,ticker,close\n2025-01-24,NVDA,142.6\n")],

@@ -12,10 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-#: Marks a function in a plugin module as an implementation of a costboard hook.
-hookimpl = pluggy.HookimplMarker("costboard")
+from costboard.plugins.hookspecs import hookimpl
 
 # public name -> the module that defines it
 _LAZY: dict[str, str] = {

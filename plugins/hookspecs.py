@@ -17,7 +17,11 @@ import pluggy
 if TYPE_CHECKING:
     from costboard.plugins.estimator import Estimator
 
+#: Marks a hook specification (this module only).
 hookspec = pluggy.HookspecMarker("costboard")
+#: Marks a plugin's implementation of a hook; plugin authors import it as
+#: ``from costboard import hookimpl``.
+hookimpl = pluggy.HookimplMarker("costboard")
 
 
 @hookspec

@@ -167,6 +167,12 @@ class Generation:
     def holds(self, snapshot_id: int | None) -> bool:
         return snapshot_id is None or self.newest is None or snapshot_id <= self.newest
 
+    def copy_deleted(self) -> bool:
+        """True when the catalog copy this instance reads was deleted (the cache is safe to
+        delete: DuckDB's SQLite scanner reopens the file per transaction, so a new copy is
+        needed)."""
+        return self.newest is not None and not Path(self.config.catalog.partition(":")[2]).exists()
+
 
 class SnapshotDatabases:
     """This process's DuckDB instance, each snapshot attached read-only as ``s<id>``.
@@ -198,6 +204,7 @@ class SnapshotDatabases:
                 current is None
                 or not current.holds(snapshot_id)
                 or (snapshot_id not in current.attached and len(current.attached) >= MAX_ATTACHED)
+                or current.copy_deleted()
             ):
                 # A new instance rather than detaching: a query still running on a cursor
                 # of the old one keeps it alive and finishes.
@@ -305,6 +312,9 @@ class Reader:
         if found is not None:
             return found
         value = compute()
+        if isinstance(self.cache, FileSystemCache):
+            # The folder is safe to delete while serving: FileSystemCache never recreates it.
+            Path(self.cache._path).mkdir(parents=True, exist_ok=True)
         self.cache.set(key, value)
         return value
 

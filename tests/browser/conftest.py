@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,12 +52,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server(browser_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard on a free localhost port, for the whole session."""
+@contextmanager
+def serving(home: Path, log: Path) -> Iterator[str]:
+    """``costboard serve`` on ``home`` at a free localhost port; yields its base URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
-    command = [sys.executable, "-m", "costboard.cli", "--home", str(browser_home)]
+    command = [sys.executable, "-m", "costboard.cli", "--home", str(home)]
     with log.open("w") as output:
         process = subprocess.Popen(
             [*command, "serve", "--port", str(port)],
@@ -64,22 +64,32 @@ def server(browser_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
             stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/api/snapshots", timeout=5):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the dashboard did not start:\n" + log.read_text())
-            time.sleep(0.25)
-    yield base
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/api/snapshots", timeout=5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("the dashboard did not start:\n" + log.read_text())
+                time.sleep(0.25)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(browser_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on a free localhost port, for the whole session (read only: no test writes
+    to ``browser_home``; a test that writes builds a home and server of its own)."""
+    with serving(browser_home, tmp_path_factory.mktemp("server") / "serve.log") as base:
+        yield base
 
 
 @dataclass
@@ -89,22 +99,23 @@ class Browser:
     driver: Any
     base: str
 
-    def open(self, path: str, ready: str) -> None:
-        """Load ``path`` and wait until ``ready`` (a CSS selector) shows and Dash is idle."""
+    def open(self, path: str, *ready: str) -> None:
+        """Load ``path`` and wait until every ``ready`` CSS selector shows and Dash is idle."""
         self.driver.get(self.base + path)
-        self.wait_for(ready)
+        self.wait_for(*ready)
 
-    def wait_for(self, selector: str, timeout: float = WAIT_SECONDS) -> None:
+    def wait_for(self, *selectors: str, timeout: float = WAIT_SECONDS) -> None:
         from selenium.webdriver.support.ui import WebDriverWait
 
         WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(
             lambda d: d.execute_script(
                 "return document.readyState === 'complete'"
-                " && document.querySelector(arguments[0]) !== null"
+                " && arguments[0].every(s => document.querySelector(s) !== null)"
                 " && document.querySelector('[data-dash-is-loading=\"true\"]') === null"
                 " && window.location.search.indexOf('snapshot=') >= 0",
-                selector,
-            )
+                list(selectors),
+            ),
+            message=f"the page never showed {selectors} (or Dash stayed busy)",
         )
 
     def wait_until(self, condition: str, *args: Any, timeout: float = WAIT_SECONDS) -> Any:
@@ -142,6 +153,103 @@ class Browser:
     @property
     def search(self) -> str:
         return str(self.driver.execute_script("return window.location.search"))
+
+    def grid_rows(self, name: str) -> list[dict[str, str]]:
+        """Every row of the grid ``name``, after its filter and sort, as its cells read.
+
+        Each cell is what the grid draws for it: the column's own value formatter applied
+        (``5.576M``, not ``5576000.0``). The grid draws only the rows and columns in view, so
+        this asks the grid rather than the DOM; :meth:`cell_text` reads one cell off the
+        screen. ``_row`` is the row's id, for :meth:`cell_text`.
+        """
+        return self.wait_until(_GRID_ROWS, grid_dom_id(name))["rows"]
+
+    def cell_text(self, name: str, row: str, column: str) -> str:
+        """The text the cell (``row``, ``column``) of the grid ``name`` shows on screen.
+
+        The grid scrolls the cell into view first (it draws only what is in view).
+        """
+        return self.wait_until(_CELL_TEXT, grid_dom_id(name), row, column)["text"]
+
+    def figures(self, container: str) -> list[dict[str, Any]]:
+        """The plotly charts drawn inside ``container``: each with its panel's data
+        attributes and its traces (meta, name, x, y, customdata, hovertext)."""
+        return self.driver.execute_script(_FIGURES, container)
+
+    def download(self, click: Callable[[], None], name: str) -> Path:
+        """Do ``click`` and wait for the browser to save the file ``name``; returns its path.
+
+        A file of that name from an earlier test is removed first (Chromium would save the
+        new one as ``name (1)``).
+        """
+        from selenium.common.exceptions import TimeoutException
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        path = Path(self.driver.downloads) / name
+        path.unlink(missing_ok=True)
+        click()
+        try:
+            WebDriverWait(self.driver, WAIT_SECONDS, poll_frequency=0.1).until(
+                lambda _: path.exists()
+            )
+        except TimeoutException:
+            found = sorted(p.name for p in path.parent.iterdir())
+            raise AssertionError(f"{name} was not downloaded; the folder holds {found}") from None
+        return path
+
+
+def grid_dom_id(name: str) -> str:
+    """The DOM id Dash gives the grid ``components.grid_id(name)`` (its keys sorted, as JSON)."""
+    return json.dumps({"name": name, "type": "grid"}, separators=(",", ":"), sort_keys=True)
+
+
+# Truthy only once the grid's API is there; every cell as the grid formats it.
+_GRID_ROWS = """(() => {
+    const api = window.dash_ag_grid && window.dash_ag_grid.getApi(arguments[0]);
+    if (!api || api.isDestroyed()) { return null; }
+    const columns = api.getAllDisplayedColumns();
+    const rows = [];
+    const each = api.getGridOption('rowModelType') === 'infinite'
+        ? api.forEachNode.bind(api) : api.forEachNodeAfterFilterAndSort.bind(api);
+    each(node => {
+        if (!node.data) { return; }
+        const row = {_row: node.id};
+        for (const column of columns) {
+            const shown = api.getCellValue({rowNode: node, colKey: column, useFormatter: true});
+            row[column.getColId()] = shown === null || shown === undefined ? '' : String(shown);
+        }
+        rows.push(row);
+    });
+    return {rows: rows};
+})()
+"""
+_CELL_TEXT = """(() => {
+    const [gridId, rowId, columnId] = arguments;
+    const api = window.dash_ag_grid && window.dash_ag_grid.getApi(gridId);
+    const node = api && api.getRowNode(rowId);
+    if (!node) { return null; }
+    api.ensureNodeVisible(node, 'middle');
+    api.ensureColumnVisible(columnId, 'middle');
+    const cell = document.getElementById(gridId).querySelector(
+        '.ag-row[row-id="' + CSS.escape(rowId) + '"] .ag-cell[col-id="' + CSS.escape(columnId) + '"]'
+    );
+    return cell ? {text: cell.innerText.trim()} : null;
+})()
+"""
+_FIGURES = """
+const plain = v => (v === undefined || v === null) ? null : Array.from(v);
+return Array.from(document.querySelectorAll(arguments[0] + ' .js-plotly-plot')).map(g => {
+    const panel = g.closest('[data-subject]');
+    return {
+        subject: panel ? panel.dataset.subject : null,
+        metric: panel ? panel.dataset.metric : null,
+        traces: g.data.map(t => ({
+            meta: t.meta || {}, name: t.name || '', x: plain(t.x), y: plain(t.y),
+            customdata: plain(t.customdata), hovertext: plain(t.hovertext),
+        })),
+    };
+});
+"""
 
 
 def local_only(url: str) -> bool:

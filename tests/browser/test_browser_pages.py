@@ -1,17 +1,30 @@
-"""Every page in headless Chromium: it loads cleanly and offline, and its controls work."""
+"""Every page in headless Chromium: it loads cleanly and offline, its controls work, and it
+shows the numbers it should.
+
+The expected numbers are typed in here from the reference (../shared/reference/costfacts.md)
+or computed from the seed files the demo warehouse is built from (warehouse/seed/), never
+read from the server under test: a test that compares the page with the server's own API
+passes when both are wrong.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-import time
-import urllib.request
-from urllib.parse import parse_qs, urlsplit
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from tests.browser.conftest import Browser, local_only
+from tests.browser.conftest import REPO, Browser, local_only
+from tests.browser.support import REVISED_CLAIM
 
 #: (path, name, a selector that shows once the page has drawn its data)
 PAGES = [
@@ -23,21 +36,51 @@ PAGES = [
     ("/plugins", "plugins", "[id*='plugins-status'] .ag-row"),
     ("/what-if", "what-if", "#what-if-headline .headline-card"),
 ]
+#: The overview has drawn its charts and its reconciliation table.
+OVERVIEW_READY = ("#overview-charts .js-plotly-plot", "[id*='overview-reconciliation'] .ag-row")
+SEED = REPO / "warehouse" / "seed"
+
+# costfacts.md, reference case 4 (DeepSeek-V3 report, Table 1): 2,788,000 H800 GPU-hours at
+# the report's $2 per GPU-hour is exactly $5,576,000, the cloud-rental estimate.
+V3_GPU_HOURS = 2_788_000
+V3_RENTAL_PRICE = 2.0
+V3_CLOUD_RENTAL = 5_576_000
+#: The CR8DL H800 listing as the seed has it, and as tests/browser/support.py revises it.
+CR8DL_SEED_PRICE, CR8DL_REVISED_PRICE = "3.42", "3.45"
+#: The six estimators costboard ships (plugins/default_*.py).
+BUILT_IN_ESTIMATORS = {
+    "amortized_hardware_energy",
+    "cloud_rental",
+    "compute_6nd",
+    "fleet_ownership",
+    "hardware_acquisition",
+    "market_cap_move",
+}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def params(browser: Browser) -> dict[str, list[str]]:
     return parse_qs(browser.search.lstrip("?"))
 
 
+def seed_rows(name: str) -> list[dict[str, str]]:
+    with (SEED / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def seed_claim(claim_id: str) -> dict[str, str]:
+    return next(r for r in seed_rows("claims.csv") if r["claim_id"] == claim_id)
+
+
+def row_where(rows: list[dict[str, str]], **wanted: str) -> dict[str, str]:
+    found = [r for r in rows if all(r[k] == v for k, v in wanted.items())]
+    assert len(found) == 1, (wanted, rows)
+    return found[0]
+
+
 def plotted(browser: Browser, container: str) -> list[dict]:
-    """The plotly traces' meta and names drawn inside ``container``."""
-    return browser.driver.execute_script(
-        """
-        return Array.from(document.querySelectorAll(arguments[0] + ' .js-plotly-plot'))
-            .flatMap(g => g.data.map(t => ({meta: t.meta || {}, name: t.name || '', y: t.y})));
-        """,
-        container,
-    )
+    """The plotly traces' meta, names and values drawn inside ``container``."""
+    return [trace for figure in browser.figures(container) for trace in figure["traces"]]
 
 
 def choose(browser: Browser, dropdown_id: str, value: str) -> None:
@@ -66,24 +109,198 @@ def test_each_page_loads_cleanly_and_never_leaves_localhost(
     assert all(urlsplit(link).scheme in ("http", "https") for link in links), links
 
 
-def test_overview_shows_one_trace_per_estimator_for_deepseek_v3_and_the_claims(
+# ------------------------------------------------------------------------- overview
+
+
+def test_the_overview_plots_deepseek_v3_cloud_rental_at_5_576_million_dollars(
     browser: Browser,
 ) -> None:
-    browser.open("/?subject=deepseek-v3", "#overview-charts .js-plotly-plot")
+    assert V3_GPU_HOURS * V3_RENTAL_PRICE == V3_CLOUD_RENTAL
+    browser.open("/?subject=deepseek-v3", *OVERVIEW_READY)
+    figures = browser.figures("#overview-charts")
+    panel = next(
+        f for f in figures if (f["subject"], f["metric"]) == ("deepseek-v3", "training_cost")
+    )
+    lines = {
+        t["meta"]["estimator"]: t for t in panel["traces"] if t["meta"].get("kind") == "estimate"
+    }
+    assert sorted(lines) == ["amortized_hardware_energy", "cloud_rental", "compute_6nd"]
+    rental = lines["cloud_rental"]
+    # The line, at every evidence date, and what its hover says.
+    assert rental["y"] and set(rental["y"]) == {V3_CLOUD_RENTAL}
+    assert {c[0] for c in rental["customdata"]} == {"$5.58M"}
+    # Its band: from the report's $2 up to the dearest H800 rental listing, CR8DL's (revised).
+    high, low = (
+        t["y"]
+        for t in panel["traces"]
+        if t["meta"] == {"kind": "band", "estimator": "cloud_rental"}
+    )
+    assert set(low) == {V3_CLOUD_RENTAL}
+    assert min(high) == max(high) == pytest.approx(V3_GPU_HOURS * float(CR8DL_REVISED_PRICE))
+    # DeepSeek's own claim sits on the line.
+    claims = next(t for t in panel["traces"] if t["meta"].get("kind") == "claims")
+    deepseek = [
+        y
+        for y, hover in zip(claims["y"], claims["hovertext"], strict=True)
+        if "v3-training-cost-final-run" in hover
+    ]
+    assert deepseek == [V3_CLOUD_RENTAL]
+    # The reconciliation table says the same in words.
+    rows = browser.grid_rows("overview-reconciliation")
+    row = row_where(rows, claim_id="v3-training-cost-final-run", estimator="cloud_rental")
+    assert (row["claim_value"], row["value"], row["low"], row["ratio"], row["inside_range"]) == (
+        "5.576M",
+        "5.576M",
+        "5.576M",
+        "1",
+        "true",
+    )
+    assert row["high"] == "9.619M"  # 2,788,000 x $3.45
+    for column in ("claim_value", "value", "ratio"):
+        assert browser.cell_text("overview-reconciliation", row["_row"], column) == row[column]
+
+
+# --------------------------------------------------------------------------- market
+
+
+def test_the_event_window_sets_the_589b_and_800b_claims_beside_the_computed_moves(
+    browser: Browser,
+) -> None:
+    # The computed moves from the seed itself: the closes of 24 and 27 Jan 2025 and the shares
+    # claims in force (24,804M for Nvidia, 4.67B for Broadcom).
+    close = {(r["ticker"], r["date"]): float(r["close"]) for r in seed_rows("prices.csv")}
+    shares = {
+        "NVDA": float(seed_claim("nvda-shares-macrotrends")["value"]) * 1e6,
+        "AVGO": float(seed_claim("avgo-shares-yahoo-2024-09")["value"]) * 1e9,
+    }
+    move = {t: (close[(t, "2025-01-27")] - close[(t, "2025-01-24")]) * shares[t] for t in shares}
+    assert round(move["NVDA"] / 1e9, 1) == -600.2
+    assert round((move["NVDA"] + move["AVGO"]) / 1e9, 1) == -797.6
+
+    browser.open("/market", "[id*='market-window'] .ag-row")
+    assert params(browser)["window_start"] == params(browser)["window_end"] == ["2025-01-27"]
+    rows = browser.grid_rows("market-window")
+    nvidia = row_where(rows, claim_id="nvda-mcap-change-bloomberg")
+    assert {k: nvidia[k] for k in ("subject", "claimant", "base_date", "end_date")} == {
+        "subject": "NVDA",
+        "claimant": "Bloomberg",
+        "base_date": "2025-01-24",
+        "end_date": "2025-01-27",
+    }
+    assert (nvidia["claim_value"], nvidia["market_cap_change"], nvidia["ratio"]) == (
+        "-589B",
+        "-600.2B",
+        "0.9813",  # 589 / 600.2
+    )
+    pair = row_where(rows, claim_id="nvidia-broadcom-mcap-change-sum")
+    assert (pair["subject"], pair["kind"]) == ("nvidia-broadcom", "group")
+    assert (pair["claim_value"], pair["market_cap_change"], pair["ratio"]) == (
+        "-789B",
+        "-797.6B",
+        "0.9892",  # 789 / 797.6
+    )
+    for row in (nvidia, pair):
+        for column in ("claim_value", "market_cap_change"):
+            assert browser.cell_text("market-window", row["_row"], column) == row[column]
+    # The headline cards above the table.
+    assert browser.driver.find_element(By.ID, "market-move-NVDA").text == "-$600B"
+    assert browser.driver.find_element(By.ID, "market-move-nvidia-broadcom").text == "-$798B"
+    summary = browser.driver.find_element(By.ID, "market-window-summary").text
+    assert "claimed: Bloomberg -$589B" in summary
+    assert "claimed: costboard (sum of Bloomberg and CNBC reports) -$789B" in summary
+
+
+def test_a_market_link_restores_its_measure_and_plots_the_seed_closes(browser: Browser) -> None:
+    browser.open("/market", "#market-chart .js-plotly-plot")
+    browser.driver.find_element(By.XPATH, "//input[@type='radio'][@value='close']").click()
+    browser.wait_until("window.location.search.includes('measure=close')")
+    browser.wait_until("!document.querySelector('[data-dash-is-loading=\"true\"]')")
+    link = browser.driver.current_url
+    nvda = next(t for t in plotted(browser, "#market-chart") if t["meta"].get("ticker") == "NVDA")
+    closes = {
+        r["date"]: float(r["close"]) for r in seed_rows("prices.csv") if r["ticker"] == "NVDA"
+    }
+    shown = dict(zip((x[:10] for x in nvda["x"]), nvda["y"], strict=True))
+    assert shown == closes and shown["2025-01-27"] == pytest.approx(118.409, abs=1e-3)
+    browser.driver.get("about:blank")
+    browser.driver.get(link)
+    browser.wait_for("#market-chart .js-plotly-plot")
+    assert browser.driver.current_url == link
+    again = next(t for t in plotted(browser, "#market-chart") if t["meta"].get("ticker") == "NVDA")
+    assert again == nvda
+    checked = browser.driver.find_element(By.XPATH, "//input[@type='radio'][@value='close']")
+    assert checked.is_selected()
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def claims_count(browser: Browser) -> str:
+    """The line above the claims grid, once the grid has its rows: "N claims match at ..."."""
+    return browser.wait_until(
+        "(() => { const t = document.getElementById('claims-count').innerText;"
+        " return t.includes(' claims match at snapshot ') && t; })()"
+    )
+
+
+def test_a_claims_filter_in_the_link_shows_exactly_the_seed_claims_it_selects(
+    browser: Browser,
+) -> None:
+    seed = seed_rows("claims.csv")
+    browser.open("/claims", "[id*='claims'] .ag-row")
     snapshot = params(browser)["snapshot"][0]
-    with urllib.request.urlopen(
-        f"{browser.base}/api/estimates?subject=deepseek-v3&as_of={snapshot}"
-    ) as answer:
-        expected = {e["estimator"] for e in json.load(answer)["estimates"]}
-    traces = plotted(browser, "#overview-charts")
-    lines = [t["meta"]["estimator"] for t in traces if t["meta"].get("kind") == "estimate"]
-    assert sorted(lines) == sorted(expected) and len(lines) == len(set(lines))
-    claims = [t for t in traces if t["meta"].get("kind") == "claims"]
-    assert claims and all(t["meta"]["subject"] == "deepseek-v3" for t in claims)
-    assert browser.driver.find_elements(By.CSS_SELECTOR, "[id*='overview-reconciliation'] .ag-row")
+    assert claims_count(browser) == f"{len(seed)} claims match at snapshot {snapshot}"
+
+    wanted = {
+        "subject": {"filterType": "text", "type": "equals", "filter": "deepseek-v3"},
+        "metric": {"filterType": "text", "type": "equals", "filter": "training_cost"},
+    }
+    expected = {
+        r["claim_id"]
+        for r in seed
+        if r["subject"].lower() == "deepseek-v3" and r["metric"].lower() == "training_cost"
+    }
+    assert len(expected) == 6  # the seed's V3 cost claims: DeepSeek's four, Epoch's two
+    text = json.dumps(wanted, separators=(",", ":"))
+    browser.open(f"/claims?snapshot={snapshot}&filter={quote(text)}", "[id*='claims'] .ag-row")
+    assert claims_count(browser) == f"{len(expected)} claims match at snapshot {snapshot}"
+    rows = browser.grid_rows("claims")
+    assert {r["claim_id"] for r in rows} == expected and len(rows) == len(expected)
+    assert {(r["subject"], r["metric"]) for r in rows} == {("deepseek-v3", "training_cost")}
+    headline = row_where(rows, claim_id="v3-training-cost-final-run")
+    assert (headline["value"], headline["claimant"]) == ("5.576M", "DeepSeek-AI")
+    assert browser.cell_text("claims", "v3-training-cost-final-run", "value") == "5.576M"
+    assert json.loads(params(browser)["filter"][0]) == wanted  # the link keeps the filter
 
 
-def test_the_sql_page_runs_a_query_and_refuses_a_drop(browser: Browser) -> None:
+# -------------------------------------------------------------------------- history
+
+
+def test_the_history_diff_shows_the_revised_claim_old_and_new_values(browser: Browser) -> None:
+    assert seed_claim(REVISED_CLAIM)["value"] == CR8DL_SEED_PRICE
+    browser.open("/history", "[id*='history-log'] .ag-row")
+    log = browser.grid_rows("history-log")
+    revision = int(row_where(log, message="revise the CR8DL listing")["snapshot_id"])
+    before = max(int(r["snapshot_id"]) for r in log if int(r["snapshot_id"]) < revision)
+    browser.open(f"/history?old={before}&new={revision}", "[id*='history-diff-claims'] .ag-row")
+    diff = browser.driver.find_element(By.ID, "history-diff").text
+    assert f"Snapshot {before} → {revision}" in diff
+    assert [h.text for h in browser.driver.find_elements(By.CSS_SELECTOR, "#history-diff h3")] == [
+        "claims: 1 changed"
+    ]
+    [row] = browser.grid_rows("history-diff-claims")
+    assert (row["change"], row["key"]) == ("changed", REVISED_CLAIM)
+    change = f"value: {CR8DL_SEED_PRICE} → {CR8DL_REVISED_PRICE}"
+    assert row["details"].startswith(change + "; ")
+    assert browser.cell_text("history-diff-claims", row["_row"], "details").startswith(change)
+
+
+# ------------------------------------------------------------------------------ sql
+
+
+def test_the_sql_page_counts_the_seed_claims_shows_a_value_and_refuses_writes(
+    browser: Browser,
+) -> None:
     browser.open("/sql", "[id*='sql-result'] .ag-row")
     editor = browser.driver.find_element(By.ID, "sql-query")
 
@@ -92,36 +309,60 @@ def test_the_sql_page_runs_a_query_and_refuses_a_drop(browser: Browser) -> None:
         editor.send_keys(Keys.DELETE)
         editor.send_keys(sql)
         browser.driver.find_element(By.ID, "sql-run").click()
+        browser.wait_until(
+            "new URLSearchParams(window.location.search).get('q') === arguments[0]"
+            " && !document.querySelector('[data-dash-is-loading=\"true\"]')",
+            sql,
+        )
 
-    run("SELECT subject, count(*) AS claims FROM claims GROUP BY subject ORDER BY claims DESC")
-    browser.wait_until(
-        "document.querySelector('#sql-status').innerText.includes('row(s)')"
-        " && document.querySelector(\"[id*='sql-result'] .ag-header-cell-text\").innerText === 'subject'"
-    )
-    assert params(browser)["q"][0].startswith("SELECT subject, count(*)")
-    run("DROP TABLE claim_records")
-    message = browser.wait_until(
-        "document.querySelector('#sql-status .notice-error')"
-        " && document.querySelector('#sql-status .notice-error').innerText"
-    )
-    assert "refused" in message and "DROP" in message
-    assert browser.driver.find_elements(By.CSS_SELECTOR, "[id*='sql-result'] .ag-row") == []
+    def result(headers: list[str]) -> list[list[str]]:
+        browser.wait_until(
+            "JSON.stringify(Array.from(document.querySelectorAll("
+            "\"[id*='sql-result'] .ag-header-cell-text\")).map(e => e.innerText))"
+            " === JSON.stringify(arguments[0])",
+            headers,
+        )
+        return [[r[f"c{i}"] for i in range(len(headers))] for r in browser.grid_rows("sql-result")]
+
+    seeded = str(len(seed_rows("claims.csv")))
+    run("SELECT count(*) AS claims FROM claims")
+    assert result(["claims"]) == [[seeded]]
+    assert browser.cell_text("sql-result", "0", "c0") == seeded
+    assert "1 row(s)" in browser.driver.find_element(By.ID, "sql-status").text
+
+    run("SELECT value, unit FROM claims WHERE claim_id = 'v3-training-cost-final-run'")
+    assert result(["value", "unit"]) == [["5.576M", "usd"]]
+    assert browser.cell_text("sql-result", "0", "c0") == "5.576M"
+
+    for sql, word in (
+        ("DROP TABLE claim_records", "DROP"),
+        ("DELETE FROM claim_records", "DELETE"),
+    ):
+        run(sql)
+        message = browser.wait_until(
+            "document.querySelector('#sql-status .notice-error')"
+            " && document.querySelector('#sql-status .notice-error').innerText"
+        )
+        assert message.startswith("Query refused") and word in message
+        assert browser.driver.find_elements(By.CSS_SELECTOR, "[id*='sql-result'] .ag-row") == []
 
 
-def test_a_permalink_reproduces_its_view(browser: Browser) -> None:
-    browser.open("/market", "#market-chart .js-plotly-plot")
-    browser.driver.find_element(By.XPATH, "//input[@type='radio'][@value='close']").click()
-    browser.wait_until("window.location.search.includes('measure=close')")
-    browser.wait_until("!document.querySelector('[data-dash-is-loading=\"true\"]')")
-    link = browser.driver.current_url
-    shown = plotted(browser, "#market-chart")
-    browser.driver.get("about:blank")
-    browser.driver.get(link)
-    browser.wait_for("#market-chart .js-plotly-plot")
-    assert browser.driver.current_url == link
-    assert plotted(browser, "#market-chart") == shown
-    checked = browser.driver.find_element(By.XPATH, "//input[@type='radio'][@value='close']")
-    assert checked.is_selected()
+# -------------------------------------------------------------------------- plugins
+
+
+def test_the_plugins_page_lists_the_six_built_in_estimators_all_ok(browser: Browser) -> None:
+    browser.open("/plugins", "[id*='plugins-status'] .ag-row")
+    rows = browser.grid_rows("plugins-status")
+    assert {r["estimator"]: r["status"] for r in rows} == dict.fromkeys(BUILT_IN_ESTIMATORS, "ok")
+    assert {r["distribution"] for r in rows} == {"costboard"}
+    assert {r["error"] for r in rows} == {""}
+    for row in rows:
+        assert browser.cell_text("plugins-status", row["_row"], "status") == "ok"
+    summary = browser.driver.find_element(By.ID, "plugins-summary").text
+    assert summary.startswith("All 6 estimators ran on the evidence of snapshot")
+
+
+# ------------------------------------------------------------------------- what-if
 
 
 def test_a_what_if_change_moves_a_number(browser: Browser) -> None:
@@ -157,29 +398,64 @@ def test_the_snapshot_selector_changes_what_is_shown(browser: Browser) -> None:
     assert browser.console_errors() == []
 
 
-def test_tables_download_as_csv(browser: Browser) -> None:
-    downloads = browser.driver.downloads
+# ------------------------------------------------------------------------- exports
 
-    def downloaded(name: str) -> str:
-        deadline = time.monotonic() + 20
-        while not (downloads / name).exists():
-            assert time.monotonic() < deadline, sorted(p.name for p in downloads.iterdir())
-            time.sleep(0.1)
-        return (downloads / name).read_text(encoding="utf-8-sig")  # AG Grid writes a BOM
+
+def png_size_and_colours(data: bytes) -> tuple[int, int, int]:
+    """(width, height, distinct byte values in the pixel data) of a PNG."""
+    assert data[:8] == PNG_MAGIC, data[:16]
+    width, height = struct.unpack(">II", data[16:24])
+    pixels, at = b"", 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind = data[at + 4 : at + 8]
+        if kind == b"IDAT":
+            pixels += data[at + 8 : at + 8 + length]
+        at += 12 + length
+    return width, height, len(set(zlib.decompress(pixels)))
+
+
+def test_a_chart_downloads_as_a_png_from_its_modebar(browser: Browser) -> None:
+    browser.open("/?subject=deepseek-v3", *OVERVIEW_READY)
+    snapshot = params(browser)["snapshot"][0]
+    chart = browser.driver.find_element(By.CSS_SELECTOR, "#overview-charts .js-plotly-plot")
+    width = browser.driver.execute_script("return arguments[0]._fullLayout.width", chart)
+    ActionChains(browser.driver).move_to_element(chart).perform()  # the modebar shows on hover
+    button = chart.find_element(
+        By.CSS_SELECTOR, ".modebar-btn[data-title='Download plot as a PNG']"
+    )
+    path = browser.download(
+        button.click, f"costboard-{snapshot}-deepseek-v3-training_cost-final_run.png"
+    )
+    image = path.read_bytes()
+    assert image.startswith(PNG_MAGIC)
+    w, h, colours = png_size_and_colours(image)
+    assert abs(w - 2 * width) <= 1 and h == 2 * 380  # the chart's own size, at scale 2
+    assert colours > 16  # lines, bands and text, not a blank canvas
+    assert browser.console_errors() == []
+
+
+def test_tables_download_as_csv(browser: Browser) -> None:
+    def csv_text(path: Path) -> str:
+        return path.read_text(encoding="utf-8-sig")  # AG Grid writes a BOM
+
+    def button(kind: str, name: str) -> Any:
+        return browser.driver.find_element(
+            By.XPATH, f"""//button[@id='{{"name":"{name}","type":"{kind}"}}']"""
+        )
 
     browser.open("/history", "[id*='history-log'] .ag-row")
-    browser.driver.find_element(
-        By.XPATH, """//button[@id='{"name":"history-log","type":"grid-csv"}']"""
-    ).click()
-    log = downloaded("snapshots.csv")
+    log = csv_text(browser.download(button("grid-csv", "history-log").click, "snapshots.csv"))
     assert log.splitlines()[0].startswith('"snapshot","written"')
     assert '"estimate","314"' in log  # the numbers themselves, not as formatted on screen
     browser.open("/claims", "[id*='claims'] .ag-row")
     snapshot = params(browser)["snapshot"][0]
-    browser.driver.find_element(
-        By.XPATH, """//button[@id='{"name":"claims","type":"grid-server-csv"}']"""
-    ).click()
-    claims = downloaded(f"claims-snapshot-{snapshot}.csv")
+    claims = csv_text(
+        browser.download(
+            button("grid-server-csv", "claims").click, f"claims-snapshot-{snapshot}.csv"
+        )
+    )
     assert claims.splitlines()[0].startswith("claim_id,subject,metric")
     assert "v3-training-cost-final-run,deepseek-v3,training_cost,final_run,,5576000.0" in claims
+    assert len(list(csv.reader(io.StringIO(claims)))) == 1 + len(seed_rows("claims.csv"))
     assert browser.console_errors() == []

@@ -24,7 +24,7 @@ _LAZY: dict[str, str] = {
     "EVIDENCE_COLUMNS": "costboard.plugins.evidence",
     "ANY": "costboard.plugins.evidence",
     "build_evidence": "costboard.plugins.evidence",
-    "load_evidence": "costboard.plugins.evidence",
+    "load_evidence": "costboard.plugins.pipeline",
     "pick": "costboard.plugins.evidence",
     "spread": "costboard.plugins.evidence",
     "Parameter": "costboard.plugins.parameters",
@@ -64,11 +64,11 @@ if TYPE_CHECKING:
         EVIDENCE_COLUMNS,
         Evidence,
         build_evidence,
-        load_evidence,
         pick,
         spread,
     )
     from costboard.plugins.parameters import Parameter, Parameters
+    from costboard.plugins.pipeline import load_evidence
     from costboard.plugins.run import EstimatorStatus, run_estimators
 
 

@@ -15,7 +15,7 @@ import flask
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, dcc, html
 from flask_caching.backends.base import BaseCache
 
-from costboard.dashboard import api, components, data, fence, pages
+from costboard.dashboard import api, components, data, fence, pages, snapshots
 from costboard.warehouse import schema
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.lake import WarehouseMissing
@@ -47,7 +47,9 @@ def create_app(
     """The dashboard for the warehouse ``config`` names (refuses when there is none)."""
     require_warehouse(config)
     reader = data.Reader(
-        config, cache if cache is not None else data.file_cache(config), warm_in_background=warm
+        config,
+        cache if cache is not None else snapshots.file_cache(config),
+        warm_in_background=warm,
     )
     app = dash.Dash(
         "costboard.dashboard",

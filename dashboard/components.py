@@ -340,6 +340,9 @@ def graph_config(filename: str) -> dict[str, Any]:
     """Plotly's modebar with PNG export (plotly.js is served by Dash, so this works offline)."""
     return {
         "displaylogo": False,
+        # Nothing leaves the machine: no "send to cloud" / Chart Studio buttons.
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],
     }

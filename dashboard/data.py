@@ -1,23 +1,12 @@
-"""Every read the dashboard makes, in one place, through one cache.
+"""The dashboard's page queries: every read a page makes, in one place, through one cache.
 
-Knowledge time first: a snapshot never changes once committed, so whatever a query returned
-for snapshot N is its answer for ever. Each query runs against the lake pinned to a concrete
-snapshot id and its result is cached under (warehouse, snapshot id, query, parameters) in a
-file-system cache under the warehouse's home that every worker process shares; pinned results
-never go stale, so they are kept with no expiry.
-
-Reading is kept off the writer's path (benchmarks/dashboard_reads.py measures it):
-
-- One DuckDB instance per process, with the extensions loaded once (loading them costs
-  ~0.4 s) and each snapshot attached read-only under its own alias (``s12``: ~7 ms to attach).
-- With a SQLite catalog, DuckDB reads a private copy of it that no writer ever opens
-  (:class:`CatalogCopies`): reading the live catalog stalls about a second now and then
-  while a writer commits.
-- The newest snapshot id, asked for on every page load, is read straight from the SQLite
-  catalog's ``ducklake_snapshot`` table (the DuckLake catalog spec) with a plain read-only
-  SQLite connection, which never waits on a committing writer; other catalogs ask DuckDB.
-- When a new snapshot appears, the queries behind each page's default view are warmed in the
-  background, so the first visitor after an ingest reads from the cache.
+Where and how they run (one DuckDB instance per process, each snapshot attached read-only as
+``s<id>``, private copies of a SQLite catalog, the results cache shared by the workers) is
+snapshots.py's job; this module says what the pages ask. What the warehouse already knows how
+to read (the snapshot log, the tags, a diff, the stored estimates, the reconciliation) is
+asked of the warehouse's own functions through :meth:`SnapshotReader.read`, so a page and
+``costboard log``, ``tags``, ``diff`` or ``estimate --explain`` cannot disagree; the SQL left
+here is what only a page needs.
 
 Queries name the snapshot's database as ``{db}``; callers pass parameters, never text, into
 the SQL. Results are polars frames: callbacks ask for just what they draw, nothing here loads
@@ -26,222 +15,25 @@ a whole table into Python.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
-import json
-import os
-import sqlite3
-import threading
-import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field, replace
-from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import polars as pl
-from flask_caching.backends import NullCache
-from flask_caching.backends.base import BaseCache
-from flask_caching.backends.filesystemcache import FileSystemCache
 
-from costboard.warehouse import history, lake
-from costboard.warehouse.config import WarehouseConfig
+# CatalogCopies and file_cache stay importable from here (the tests and benchmarks use them).
+from costboard.dashboard.snapshots import CatalogCopies as CatalogCopies
+from costboard.dashboard.snapshots import SnapshotReader, alias
+from costboard.dashboard.snapshots import file_cache as file_cache
+from costboard.warehouse import estimates as estimate_store
+from costboard.warehouse import history
 
-#: How long the newest snapshot id is trusted before asking the catalog again.
-LATEST_TTL_SECONDS = 1.0
-#: Snapshots attached in one DuckDB instance before it is replaced by a fresh one.
-MAX_ATTACHED = 48
 #: How many snapshots the selector lists (tagged snapshots are always listed).
 SNAPSHOT_CHOICES = 500
 #: The most rows a claims-grid page or a CSV export asks for.
 MAX_EXPORT_ROWS = 100_000
-
-try:
-    _VERSION = version("costboard")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    _VERSION = "dev"
-
-
-def cache_dir(config: WarehouseConfig) -> Path:
-    """The results cache's folder (FileSystemCache wants a folder of its own)."""
-    return config.home / "cache" / "dashboard"
-
-
-def copies_dir(config: WarehouseConfig) -> Path:
-    """Where the private copies of a SQLite catalog live."""
-    return config.home / "cache" / "catalogs"
-
-
-def file_cache(config: WarehouseConfig) -> BaseCache:
-    """The results cache shared by every worker: files under the warehouse's home, no expiry."""
-    folder = cache_dir(config)
-    folder.mkdir(parents=True, exist_ok=True)
-    return FileSystemCache(str(folder), threshold=20_000, default_timeout=0)
-
-
-def read_sqlite_latest(path: str) -> int | None:
-    """The newest snapshot id in a DuckLake SQLite catalog (DuckLake's ``ducklake_snapshot``).
-
-    A plain SQLite read in WAL mode: it never waits for, nor blocks, a committing writer.
-    """
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
-            row = db.execute("SELECT max(snapshot_id) FROM ducklake_snapshot").fetchone()
-    except sqlite3.Error:
-        return None
-    return int(row[0]) if row and row[0] is not None else None
-
-
-class CatalogCopies:
-    """Private copies of a SQLite catalog, one per newest snapshot, for the readers to use.
-
-    Measured (benchmarks/dashboard_reads.py): a DuckLake read through the SQLite catalog
-    stalls about a second, now and then, while a writer commits, even in WAL mode, where a
-    plain SQLite reader never waits. DuckDB's SQLite scanner opens the catalog anew on each
-    transaction and sometimes lands on a moment the writer holds a lock it needs. So the
-    dashboard reads a copy no writer ever opens: SQLite's backup API takes one in a few
-    milliseconds (a consistent read of the catalog), and since a snapshot never changes, a
-    copy holding snapshots up to N answers every query pinned at or before N exactly as the
-    live catalog would. Copies live beside the results cache, shared by the workers.
-    """
-
-    KEEP = 3
-    KEEP_SECONDS = 600
-
-    def __init__(self, config: WarehouseConfig, folder: Path) -> None:
-        self.source = config.catalog.partition(":")[2]
-        self.config = config
-        self.folder = folder
-
-    def make(self) -> tuple[WarehouseConfig, int]:
-        """A fresh copy: the configuration that reads it, and the newest snapshot it holds."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.folder / f"copying-{os.getpid()}-{threading.get_ident()}.sqlite"
-        with (
-            closing(sqlite3.connect(f"file:{self.source}?mode=ro", uri=True, timeout=5)) as src,
-            closing(sqlite3.connect(partial)) as copy,
-        ):
-            src.backup(copy)  # one step: a consistent read of the whole catalog
-            newest = int(
-                copy.execute("SELECT max(snapshot_id) FROM ducklake_snapshot").fetchone()[0]
-            )
-        final = self.folder / f"catalog-{newest}.sqlite"
-        os.replace(partial, final)
-        self._prune(newest)
-        return replace(self.config, catalog=f"sqlite:{final}"), newest
-
-    @staticmethod
-    def touch(config: WarehouseConfig) -> None:
-        """Mark a copy as in use, so that no worker prunes it from under this one."""
-        with contextlib.suppress(OSError):
-            os.utime(config.catalog.partition(":")[2])
-
-    def _prune(self, newest: int) -> None:
-        # Old copies go once they are neither among the newest few nor recently used: a
-        # worker still reading one touches it (see SnapshotDatabases.generation).
-        copies = sorted(
-            self.folder.glob("catalog-*.sqlite"),
-            key=lambda p: int(p.stem.removeprefix("catalog-")),
-            reverse=True,
-        )
-        now = time.time()
-        for old in copies[self.KEEP :]:
-            if now - old.stat().st_mtime > self.KEEP_SECONDS:
-                for path in (old, *old.parent.glob(old.name + "-*")):
-                    path.unlink(missing_ok=True)
-
-
-@dataclass
-class Generation:
-    """One DuckDB instance and the catalog it reads, good for snapshots up to ``newest``."""
-
-    config: WarehouseConfig
-    newest: int | None  # None: the live catalog, always current
-    root: duckdb.DuckDBPyConnection
-    attached: set[int] = field(default_factory=set)
-    touched: float = field(default_factory=time.monotonic)
-
-    def holds(self, snapshot_id: int | None) -> bool:
-        return snapshot_id is None or self.newest is None or snapshot_id <= self.newest
-
-    def copy_deleted(self) -> bool:
-        """True when the catalog copy this instance reads was deleted (the cache is safe to
-        delete: DuckDB's SQLite scanner reopens the file per transaction, so a new copy is
-        needed)."""
-        return self.newest is not None and not Path(self.config.catalog.partition(":")[2]).exists()
-
-
-class SnapshotDatabases:
-    """This process's DuckDB instance, each snapshot attached read-only as ``s<id>``.
-
-    The lake is also attached unpinned as ``lake`` (what :mod:`costboard.warehouse.history`
-    expects), for references and time-travel diffs. With a SQLite catalog everything reads a
-    private copy (:class:`CatalogCopies`); a snapshot newer than the copy brings a new copy
-    and a new instance. Queries run on a cursor of their own, so threads never share one.
-    """
-
-    def __init__(self, config: WarehouseConfig, copies: CatalogCopies | None) -> None:
-        self.config = config
-        self.copies = copies
-        self._lock = threading.Lock()
-        self._current: Generation | None = None
-
-    def _fresh(self) -> Generation:
-        reading, newest = self.copies.make() if self.copies else (self.config, None)
-        root = lake.connect(reading, read_only=True, use=False)
-        # Parquet files never change under a snapshot: their footers can be cached.
-        root.execute("SET parquet_metadata_cache = true")
-        return Generation(reading, newest, root)
-
-    def generation(self, snapshot_id: int | None = None) -> Generation:
-        """The current instance, replaced when it cannot read ``snapshot_id`` or is full."""
-        with self._lock:
-            current = self._current
-            if (
-                current is None
-                or not current.holds(snapshot_id)
-                or (snapshot_id not in current.attached and len(current.attached) >= MAX_ATTACHED)
-                or current.copy_deleted()
-            ):
-                # A new instance rather than detaching: a query still running on a cursor
-                # of the old one keeps it alive and finishes.
-                current = self._current = self._fresh()
-            elif self.copies and time.monotonic() - current.touched > 60:
-                CatalogCopies.touch(current.config)
-                current.touched = time.monotonic()
-            return current
-
-    def cursor(
-        self, snapshot_id: int | None = None, *, at_least: int | None = None
-    ) -> duckdb.DuckDBPyConnection:
-        """A new cursor with ``s<snapshot_id>`` attached, on an instance that reads at least
-        up to ``at_least`` (or ``snapshot_id``)."""
-        current = self.generation(max(x for x in (snapshot_id, at_least, -1) if x is not None))
-        with self._lock:
-            if snapshot_id is not None and snapshot_id not in current.attached:
-                current.root.execute(
-                    lake.attach_sql(
-                        current.config,
-                        alias=alias(snapshot_id),
-                        read_only=True,
-                        snapshot_id=snapshot_id,
-                    )
-                )
-                current.attached.add(snapshot_id)
-            return current.root.cursor()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._current is not None:
-                self._current.root.close()
-            self._current = None
-
-
-def alias(snapshot_id: int) -> str:
-    return f"s{int(snapshot_id)}"
 
 
 @dataclass(frozen=True)
@@ -252,186 +44,30 @@ class Window:
     end: dt.date
 
 
-class Reader:
+class Reader(SnapshotReader):
     """The dashboard's reads. One per app; safe to share between threads."""
 
-    def __init__(
-        self,
-        config: WarehouseConfig,
-        cache: BaseCache | None = None,
-        *,
-        warm_in_background: bool = True,
-        copy_catalog: bool = True,
-    ) -> None:
-        self.config = config
-        self.cache = cache if cache is not None else NullCache()
-        copies = None
-        if config.catalog_type == "sqlite" and copy_catalog:
-            copies = CatalogCopies(config, copies_dir(config))
-        self.databases = SnapshotDatabases(config, copies)
-        self._latest: tuple[float, int] | None = None
-        self._latest_lock = threading.Lock()
-        self._identity: str | None = None
-        self._warmed: set[int] = set()
-        self._warm_in_background = warm_in_background
-        #: Functions run for each new snapshot to fill the cache for the pages' default views.
-        self.warmers: list[Callable[[Reader, int], object]] = [default_views]
-
-    def catalog_for(self, snapshot_id: int) -> WarehouseConfig:
-        """A configuration whose catalog holds ``snapshot_id`` (a private copy for SQLite)."""
-        return self.databases.generation(snapshot_id).config
-
-    def close(self) -> None:
-        """Close this process's DuckDB instance (a worker closes it before it exits)."""
-        self.databases.close()
-
-    # ------------------------------------------------------------------ plumbing
-
-    def identity(self) -> str:
-        """Names this warehouse in cache keys: its catalog and its creation time.
-
-        A warehouse rebuilt at the same catalog restarts its snapshot ids at 0; its creation
-        time (snapshot 0) differs, so a rebuilt warehouse never reads an old one's results.
-        """
-        if self._identity is None:
-            with closing(self.databases.cursor()) as cursor:
-                row = cursor.execute(
-                    f"SELECT min(snapshot_time) FROM {lake.LAKE}.snapshots()"
-                ).fetchone()
-            self._identity = f"{self.config.catalog}|{row[0] if row else ''}|{_VERSION}"
-        return self._identity
-
-    def _key(self, *parts: object) -> str:
-        text = json.dumps([self.identity(), *parts], default=str, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def cached(self, key_parts: Sequence[object], compute: Callable[[], Any]) -> Any:
-        """``compute()``'s result, from the cache when these key parts were seen before."""
-        key = self._key(*key_parts)
-        found = self.cache.get(key)
-        if found is not None:
-            return found
-        value = compute()
-        if isinstance(self.cache, FileSystemCache):
-            # The folder is safe to delete while serving: FileSystemCache never recreates it.
-            Path(self.cache._path).mkdir(parents=True, exist_ok=True)
-        self.cache.set(key, value)
-        return value
-
-    def frame(self, snapshot_id: int, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-        """Run ``sql`` (``{db}`` names the snapshot's database) pinned to ``snapshot_id``, cached."""
-
-        def compute() -> pl.DataFrame:
-            with closing(self.databases.cursor(snapshot_id)) as cursor:
-                return cursor.execute(sql.format(db=alias(snapshot_id)), list(params)).pl()
-
-        return self.cached(("frame", int(snapshot_id), sql, list(params)), compute)
+    def default_warmers(self) -> list[Callable[[Any, int], object]]:
+        return [default_views]
 
     # ------------------------------------------------------------- knowledge time
 
-    def latest_id(self) -> int:
-        """The newest snapshot id (trusted for :data:`LATEST_TTL_SECONDS`)."""
-        with self._latest_lock:
-            now = time.monotonic()
-            if self._latest and now - self._latest[0] < LATEST_TTL_SECONDS:
-                return self._latest[1]
-            newest = self._read_latest()
-            self._latest = (now, newest)
-        if newest not in self._warmed:
-            self._warmed.add(newest)
-            self._warm(newest)
-        return newest
-
-    def _read_latest(self) -> int:
-        if self.config.catalog_type == "sqlite":
-            found = read_sqlite_latest(self.config.catalog.partition(":")[2])
-            if found is not None:
-                return found
-        # Another catalog (or an unexpected SQLite layout): ask DuckDB, which knows it.
-        with closing(self.databases.cursor()) as cursor:
-            return history.latest_snapshot(cursor)
-
-    def _warm(self, snapshot_id: int) -> None:
-        def run() -> None:
-            for warmer in self.warmers:
-                # Warming is an optimisation: a query that fails here fails on the page too,
-                # where it is reported.
-                with contextlib.suppress(Exception):
-                    warmer(self, snapshot_id)
-
-        if self._warm_in_background:
-            threading.Thread(target=run, name=f"warm-{snapshot_id}", daemon=True).start()
-
-    def resolve(self, ref: str | int | None) -> int:
-        """The snapshot id a REF names: an id, a tag, a date or timestamp, or latest (None)."""
-        text = "" if ref is None else str(ref).strip()
-        if text.lower() in ("", "latest", "head"):
-            return self.latest_id()
-        newest = self.latest_id()
-        if text.isdigit():
-            if int(text) > newest or int(text) not in self.snapshot_ids(newest):
-                raise history.RefError(f"no snapshot {text}; the newest is {newest}")
-            return int(text)
-
-        def compute() -> int:
-            with closing(self.databases.cursor(at_least=newest)) as cursor:
-                return history.resolve_ref(cursor, text)
-
-        # A tag can move, so a name's meaning is cached per newest snapshot, like the tags.
-        return int(self.cached(("resolve", newest, text), compute))
-
-    def snapshot_ids(self, latest: int) -> set[int]:
-        frame = self.frame(latest, "SELECT snapshot_id FROM {db}.snapshots")
-        return set(frame["snapshot_id"].to_list())
-
     def snapshot_choices(self, latest: int) -> pl.DataFrame:
         """The snapshots the selector offers, newest first: the recent ones and every tagged one."""
-        return self.frame(
-            latest,
-            """
-            WITH tagged AS (
-                SELECT snapshot_id, string_agg(tag, ', ' ORDER BY tag) AS tags
-                FROM {db}.tags GROUP BY snapshot_id
-            )
-            SELECT s.snapshot_id, s.snapshot_time, s.author, s.message, s.kind, t.tags
-            FROM {db}.snapshots AS s LEFT JOIN tagged AS t USING (snapshot_id)
-            QUALIFY row_number() OVER (ORDER BY s.snapshot_id DESC) <= ? OR t.tags IS NOT NULL
-            ORDER BY s.snapshot_id DESC
-            """,
-            [SNAPSHOT_CHOICES],
+        return (
+            self.read(latest, history.log)
+            .with_row_index("rank")
+            .filter((pl.col("rank") < SNAPSHOT_CHOICES) | pl.col("tags").is_not_null())
+            .select("snapshot_id", "snapshot_time", "author", "message", "kind", "tags")
         )
 
     def snapshot_log(self, latest: int, limit: int = SNAPSHOT_CHOICES) -> pl.DataFrame:
         """The history as of ``latest``, newest first, with row counts and tags."""
-        return self.frame(
-            latest,
-            """
-            WITH tagged AS (
-                SELECT snapshot_id, string_agg(tag, ', ' ORDER BY tag) AS tags
-                FROM {db}.tags GROUP BY snapshot_id
-            )
-            SELECT s.snapshot_id, s.snapshot_time, s.author, s.message, s.kind,
-                   s.rows_added, s.rows_changed, s.rows_removed, s.changes_evidence, t.tags
-            FROM {db}.snapshots AS s LEFT JOIN tagged AS t USING (snapshot_id)
-            ORDER BY s.snapshot_id DESC
-            LIMIT ?
-            """,
-            [limit],
-        )
-
-    def snapshot_changes(self, latest: int, snapshot_id: int) -> pl.DataFrame:
-        return self.frame(
-            latest,
-            "SELECT table_name, added, changed, removed FROM {db}.snapshot_changes "
-            "WHERE snapshot_id = ? ORDER BY table_name",
-            [snapshot_id],
-        )
+        # The whole log is one cached read that the selector's choices share.
+        return self.read(latest, history.log).head(limit)
 
     def tags(self, latest: int) -> pl.DataFrame:
-        return self.frame(
-            latest,
-            "SELECT tag, snapshot_id, created_at, author, message FROM {db}.tags ORDER BY tag",
-        )
+        return self.read(latest, history.tags)
 
     def diff(self, old: int, new: int) -> dict[str, pl.DataFrame]:
         """Rows added, removed and changed between two snapshots (see history.diff)."""
@@ -515,16 +151,11 @@ class Reader:
         return frame["estimator"].to_list()
 
     def estimates(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
-        return self.frame(
-            snapshot_id,
-            """
-            SELECT subject, metric, scope, unit, estimator, estimator_version, as_of,
-                   value, low, high, inputs, note
-            FROM {db}.estimates
-            WHERE list_contains(?::VARCHAR[], subject)
-            ORDER BY subject, metric, scope, estimator, as_of
-            """,
-            [list(subjects)],
+        """The subjects' stored estimates (the ``estimates`` view at this snapshot)."""
+        frame = self._per_subject(snapshot_id, estimate_store.stored, subjects)
+        # snapshot_id there is the evidence snapshot; /api/estimates names the one it read.
+        return frame.drop("snapshot_id").sort(
+            "subject", "metric", "scope", "estimator", "as_of", maintain_order=True
         )
 
     def comparable_claims(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
@@ -545,17 +176,26 @@ class Reader:
         )
 
     def reconciliation(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
-        return self.frame(
-            snapshot_id,
-            """
-            SELECT r.claim_id, r.subject, r.metric, r.scope, r.qualifier, r.claimant,
-                   r.stated_on, r.estimator, r.estimator_version, r.claim_value, r.value,
-                   r.low, r.high, r.unit, r.ratio, r.inside_range
-            FROM {db}.reconciliation AS r
-            WHERE list_contains(?::VARCHAR[], r.subject)
-            ORDER BY r.subject, r.metric, r.scope, r.stated_on, r.claim_id, r.estimator
-            """,
-            [list(subjects)],
+        """Each of the subjects' claims against each estimate of its metric and scope."""
+        frame = self._per_subject(snapshot_id, estimate_store.reconciliation, subjects)
+        return frame.sort(
+            "subject", "metric", "scope", "stated_on", "claim_id", "estimator", maintain_order=True
+        )
+
+    def _per_subject(
+        self,
+        snapshot_id: int,
+        function: Callable[..., pl.DataFrame],
+        subjects: Sequence[str],
+    ) -> pl.DataFrame:
+        """A warehouse function's frame for each subject, stacked. Each subject is cached on
+        its own, so pages asking for overlapping subjects share the reads."""
+        # No subject is named "" (ingest requires one): asking for it gives the empty frame
+        # with the warehouse's column types.
+        wanted = list(dict.fromkeys(subjects)) or [""]
+        return pl.concat(
+            self.read(snapshot_id, function, subject).with_columns(subject=pl.lit(subject))
+            for subject in wanted
         )
 
     # ------------------------------------------------------------------ market
@@ -608,42 +248,6 @@ class Reader:
             GROUP BY stated_on ORDER BY stated_on
             """,
             [start, end],
-        )
-
-    def window_moves(
-        self, snapshot_id: int, tickers: Sequence[str], window: Window
-    ) -> pl.DataFrame:
-        """Per ticker: the close before the window, the close at its end, and the moves.
-
-        market_cap_change = (end close - base close) x shares outstanding at the base date,
-        the same close-to-close definition the market-cap estimator uses.
-        """
-        return self.frame(
-            snapshot_id,
-            """
-            WITH wanted AS (SELECT unnest(?::VARCHAR[]) AS ticker),
-            base AS (
-                SELECT ticker, max(date) AS base_date, arg_max(close, date) AS base_close,
-                       arg_max(shares_outstanding, date) AS shares,
-                       arg_max(shares_claim_id, date) AS shares_claim_id
-                FROM {db}.market_caps
-                WHERE date < ? AND ticker IN (SELECT ticker FROM wanted)
-                GROUP BY ticker
-            ),
-            final AS (
-                SELECT ticker, max(date) AS end_date, arg_max(close, date) AS end_close
-                FROM {db}.market_caps
-                WHERE date <= ? AND date >= ? AND ticker IN (SELECT ticker FROM wanted)
-                GROUP BY ticker
-            )
-            SELECT ticker, base_date, base_close, end_date, end_close,
-                   end_close / base_close - 1 AS price_change,
-                   (end_close - base_close) * shares AS market_cap_change,
-                   shares, shares_claim_id
-            FROM base JOIN final USING (ticker)
-            ORDER BY ticker
-            """,
-            [list(tickers), window.start, window.end, window.start],
         )
 
     def window_claims(

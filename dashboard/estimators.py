@@ -1,33 +1,34 @@
-"""The dashboard's side of the plugin layer: live runs (what-if), plugin status, parameters.
+"""The dashboard's side of the plugin layer: live runs (what-if, market windows, plugin
+status) through the one pipeline (:mod:`costboard.plugins.pipeline`), and parameters.
 
-Estimators run in this process on the evidence of the pinned snapshot, with the overrides
-the what-if page passes; nothing is written. The evidence is the one ``costboard estimate``
-would use for that snapshot: read from the latest snapshot at or before it that changed
-evidence, with "today" the day that snapshot was written, so a run with no overrides gives
-the stored numbers.
+Estimators run in this process on the evidence of the pinned snapshot, exactly as
+``costboard estimate`` would for that snapshot (the pipeline decides which evidence and which
+"today"), so a run with no overrides gives the stored numbers. Nothing is written.
+
+A plugin that fails or times out is not re-run on the same evidence snapshot in this process
+(:data:`BREAKER`): it shows as skipped with its error until the snapshot changes or the
+server restarts, so a hanging plugin costs one time limit per snapshot, not one per click.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from costboard.dashboard.data import Reader
-from costboard.plugins.evidence import (
-    CLAIM_COLUMNS,
-    PRICE_COLUMNS,
-    SUBJECT_COLUMNS,
-    Evidence,
-    build_evidence,
-)
+from costboard.dashboard.data import Reader, alias
+from costboard.plugins import pipeline
+from costboard.plugins.estimator import ESTIMATES_SCHEMA
+from costboard.plugins.evidence import Evidence
 from costboard.plugins.manager import PluginManager, get_manager
 from costboard.plugins.parameters import Parameter
-from costboard.plugins.run import EstimatorStatus, run_estimators
+from costboard.plugins.run import EstimatorStatus
 
 #: The what-if page's main controls (design.md: rental price, chip price, utilization,
 #: depreciation, server overhead, power, electricity price, PUE); every other parameter of
@@ -44,6 +45,10 @@ WHAT_IF_PARAMETERS = (
 )
 #: Evidence objects kept per process (each is the whole evidence of one snapshot).
 EVIDENCE_KEPT = 4
+#: The estimator whose window moves the market page shows.
+MARKET_ESTIMATOR = "market_cap_move"
+#: Estimators that failed on the current evidence snapshot in this process.
+BREAKER = pipeline.Breaker()
 
 _evidence: OrderedDict[int, Evidence] = OrderedDict()
 _evidence_lock = threading.Lock()
@@ -53,48 +58,37 @@ _evidence_lock = threading.Lock()
 class LiveRun:
     estimates: pl.DataFrame
     statuses: list[EstimatorStatus]
-    evidence_snapshot: int
+    evidence_snapshot: int | None
 
 
 def manager() -> PluginManager:
     return get_manager()
 
 
-def evidence_source(reader: Reader, snapshot_id: int) -> tuple[int, Any]:
-    """The snapshot whose evidence estimates at ``snapshot_id`` use, and the day it was written."""
-    frame = reader.frame(
-        snapshot_id,
-        """
-        SELECT snapshot_id, CAST(timezone('UTC', snapshot_time) AS DATE) AS day
-        FROM {db}.snapshots
-        WHERE coalesce(changes_evidence, true)
-        ORDER BY snapshot_id DESC LIMIT 1
-        """,
-    )
-    if frame.is_empty():
-        return snapshot_id, None
-    return int(frame["snapshot_id"][0]), frame["day"][0]
+def evidence_source(reader: Reader, snapshot_id: int) -> pipeline.EvidenceSnapshot | None:
+    """The evidence snapshot that estimates at ``snapshot_id`` use (the pipeline's rule)."""
+
+    def compute() -> pipeline.EvidenceSnapshot | None:
+        with closing(reader.databases.cursor(snapshot_id)) as cursor:
+            return pipeline.evidence_snapshot(cursor, at=snapshot_id)
+
+    return reader.cached(("evidence-source", snapshot_id), compute)
 
 
-def evidence(reader: Reader, snapshot_id: int) -> Evidence:
+def evidence(reader: Reader, snapshot_id: int) -> Evidence | None:
     """The evidence at ``snapshot_id`` (kept in this process: building it takes a moment)."""
-    source, today = evidence_source(reader, snapshot_id)
+    source = evidence_source(reader, snapshot_id)
+    if source is None:
+        return None
     with _evidence_lock:
-        if source in _evidence:
-            _evidence.move_to_end(source)
-            return _evidence[source]
-    claims = reader.frame(
-        source, f"SELECT {', '.join(CLAIM_COLUMNS)} FROM {{db}}.claims ORDER BY claim_id"
-    )
-    subjects = reader.frame(
-        source, f"SELECT {', '.join(SUBJECT_COLUMNS)} FROM {{db}}.subjects ORDER BY subject"
-    )
-    prices = reader.frame(
-        source, f"SELECT {', '.join(PRICE_COLUMNS)} FROM {{db}}.prices ORDER BY ticker, date"
-    )
-    built = build_evidence(claims, subjects, prices, today=today, snapshot_id=source)
+        if source.snapshot_id in _evidence:
+            _evidence.move_to_end(source.snapshot_id)
+            return _evidence[source.snapshot_id]
+    with closing(reader.databases.cursor(source.snapshot_id)) as cursor:
+        cursor.execute(f"USE {alias(source.snapshot_id)}")
+        built = pipeline.read_evidence(cursor, source)
     with _evidence_lock:
-        _evidence[source] = built
+        _evidence[source.snapshot_id] = built
         while len(_evidence) > EVIDENCE_KEPT:
             _evidence.popitem(last=False)
     return built
@@ -105,19 +99,42 @@ def installed() -> list[tuple[str, str]]:
     return [(e.estimator.name, e.estimator.version) for e in manager().estimators()]
 
 
-def run_live(reader: Reader, snapshot_id: int, overrides: Mapping[str, float]) -> LiveRun:
-    """Every estimator on the snapshot's evidence with ``overrides``; nothing is written.
+def run_live(
+    reader: Reader,
+    snapshot_id: int,
+    overrides: Mapping[str, float],
+    *,
+    only: Sequence[str] | None = None,
+    windows: Sequence[tuple[dt.date, dt.date]] = (),
+) -> LiveRun:
+    """The estimators on the snapshot's evidence with ``overrides``; nothing is written.
 
     Raises ValueError for an unknown parameter or a value that is not a finite number.
     """
     pinned = {k: float(v) for k, v in sorted(overrides.items())}
+    asked = [(start, end) for start, end in windows]
 
     def compute() -> LiveRun:
         found = evidence(reader, snapshot_id)
-        frame, statuses = run_estimators(found, pinned, manager=manager())
-        return LiveRun(frame, statuses, found.snapshot_id or snapshot_id)
+        if found is None:
+            return LiveRun(pl.DataFrame(schema=ESTIMATES_SCHEMA), [], None)
+        run = pipeline.run(
+            found, pinned, only=only, windows=asked, manager=manager(), breaker=BREAKER
+        )
+        return LiveRun(run.estimates, run.statuses, run.snapshot_id)
 
-    return reader.cached(("live", snapshot_id, pinned, installed()), compute)
+    skipped = sorted(BREAKER.tripped)
+    key = ("live", snapshot_id, pinned, only, asked, installed(), skipped)
+    return reader.cached(key, compute)
+
+
+def window_moves(
+    reader: Reader, snapshot_id: int, window: tuple[dt.date, dt.date]
+) -> tuple[pl.DataFrame, list[EstimatorStatus]]:
+    """``market_cap_move``'s estimates over ``window`` for every ticker and group (the same
+    numbers ``costboard estimate --window START:END`` stores), and its status."""
+    run = run_live(reader, snapshot_id, {}, only=[MARKET_ESTIMATOR], windows=[window])
+    return run.estimates.filter(pl.col("scope") == "window"), run.statuses
 
 
 def parameters() -> dict[str, Parameter]:

@@ -2,18 +2,15 @@
 
 Layers, outermost first (design.md, "SQL"):
 
-1. DuckDB's own parser: exactly one statement, of type SELECT or EXPLAIN. DuckDB's settings
-   are a second layer, not a sandbox (DETACH, CALL and temp tables pass them), which is why
-   this allow-list comes first.
-2. DuckDB's parser again, on the statement's syntax tree: no function that writes. DuckLake's
-   maintenance functions are table functions a SELECT can call, and on a read-only attach
-   ``ducklake_cleanup_old_files`` still deletes files before failing to update the catalog
-   (found while building this fence); ``query()`` would hide a statement inside a string.
-3. A connection of its own for each query, the lake attached READ_ONLY and pinned to the
-   snapshot (through the dashboard's private copy of a SQLite catalog, see data.py); then
+1. The warehouse's read-only check (:mod:`costboard.warehouse.readonly_sql`, which
+   ``costboard sql`` uses too): exactly one statement, of type SELECT or EXPLAIN by DuckDB's
+   own parser, calling no function that writes. Here its answers become HTTP ones: a refusal is
+   403, text DuckDB cannot parse is 400.
+2. A connection of its own for each query, the lake attached READ_ONLY and pinned to the
+   snapshot (through the dashboard's private copy of a SQLite catalog, see snapshots.py); then
    file access limited to the data path and the catalog file, external access off, memory
    capped and the configuration locked.
-4. A time limit (``interrupt()`` from a timer) and a row cap that says when it cut.
+3. A time limit (``interrupt()`` from a timer) and a row cap that says when it cut.
 """
 
 from __future__ import annotations
@@ -21,63 +18,33 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
-import json
 import math
-import re
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from costboard.warehouse import extensions, lake
+from costboard.warehouse import extensions, lake, readonly_sql
 from costboard.warehouse.config import WarehouseConfig
 
-ALLOWED_STATEMENTS = frozenset({"SELECT", "EXPLAIN"})
-
-#: DuckLake functions that write files or the catalog (a SELECT can call them), and the
-#: functions that run SQL given as a string, which no parser can see into.
-WRITING_FUNCTIONS = frozenset(
-    {
-        "ducklake_add_data_files",
-        "ducklake_cleanup_old_files",
-        "ducklake_commit",
-        "ducklake_delete_orphaned_files",
-        "ducklake_expire_snapshots",
-        "ducklake_flush_inlined_data",
-        "ducklake_merge_adjacent_files",
-        "ducklake_rewrite_data_files",
-        "ducklake_set_commit_message",
-        "ducklake_set_option",
-        "checkpoint",
-        "force_checkpoint",
-        "query",
-        "query_table",
-    }
+# The check's names stay importable from here (the fence's tests read them here).
+from costboard.warehouse.readonly_sql import (  # noqa: F401
+    ALLOWED_STATEMENTS,
+    DUCKLAKE_READERS,
+    WRITING_FUNCTIONS,
 )
-#: DuckLake's reading functions; any other ``ducklake_*`` name (a future writer) is refused.
-DUCKLAKE_READERS = frozenset(
-    {
-        "ducklake_current_snapshot",
-        "ducklake_last_committed_snapshot",
-        "ducklake_list_files",
-        "ducklake_options",
-        "ducklake_scan",
-        "ducklake_settings",
-        "ducklake_snapshots",
-        "ducklake_table_changes",
-        "ducklake_table_deletions",
-        "ducklake_table_info",
-        "ducklake_table_insertions",
-    }
+from costboard.warehouse.readonly_sql import (  # noqa: F401
+    function_names as _function_names,
 )
-
-_EXPLAIN = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*EXPLAIN(?:\s+ANALYZE)?\b", re.I | re.S)
+from costboard.warehouse.readonly_sql import (  # noqa: F401
+    walk_function_names as _walk_function_names,
+)
 
 
 @dataclass(frozen=True)
@@ -140,61 +107,25 @@ class QueryResult:
 
 def check(sql: str) -> str:
     """The statement's type (SELECT or EXPLAIN); raises :class:`Refused` for anything else."""
-    if not sql or not sql.strip():
-        raise Refused("the query is empty")
-    try:
-        statements = duckdb.extract_statements(sql)
-    except duckdb.Error as error:
-        raise Failed(str(error)) from None
-    if len(statements) != 1:
-        raise Refused(f"one statement at a time; this has {len(statements)}")
-    kind = statements[0].type.name
-    if kind not in ALLOWED_STATEMENTS:
-        raise Refused(f"only SELECT or EXPLAIN can run here, and this is {kind}")
-    inner = _EXPLAIN.sub("", sql, count=1) if kind == "EXPLAIN" else sql
-    refusal = refused_function(inner)
-    if refusal:
-        raise Refused(refusal)
-    return kind
+    with _as_query_errors():
+        return readonly_sql.check(sql)
 
 
 def refused_function(select: str) -> str | None:
-    """Why ``select`` (one SELECT) may not run because of a function it calls, or None.
-
-    Also used by ``costboard sql``: a read-only attach does not stop DuckLake's maintenance
-    functions from deleting files.
-    """
-    for name in _function_names(select):
-        bare = name.lower()
-        qualified_as_ducklake = bare if bare.startswith("ducklake_") else f"ducklake_{bare}"
-        if bare in WRITING_FUNCTIONS or qualified_as_ducklake in WRITING_FUNCTIONS:
-            return f"the function {name}() is not allowed here: it writes or runs SQL text"
-        if bare.startswith("ducklake_") and bare not in DUCKLAKE_READERS:
-            return f"the function {name}() is not allowed here"
-    return None
+    """Why ``select`` (one SELECT) may not run because of a function it calls, or None."""
+    with _as_query_errors():
+        return readonly_sql.refused_function(select)
 
 
-def _function_names(sql: str) -> set[str]:
-    """Every function a SELECT calls, from DuckDB's serialized syntax tree."""
-    with closing(duckdb.connect()) as parser:
-        row = parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
-    tree = json.loads(row[0]) if row else {"error": True}
-    if tree.get("error"):
-        # EXPLAIN of something other than a SELECT, or syntax the serializer rejects.
-        raise Refused(f"cannot check this statement: {tree.get('error_message', 'unknown')}")
-    return set(_walk_function_names(tree))
-
-
-def _walk_function_names(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        name = node.get("function_name")
-        if isinstance(name, str):
-            yield name
-        for value in node.values():
-            yield from _walk_function_names(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk_function_names(value)
+@contextmanager
+def _as_query_errors() -> Iterator[None]:
+    # The warehouse says what is wrong with the SQL; the fence says which HTTP status it gets.
+    try:
+        yield
+    except readonly_sql.NotReadOnly as error:
+        raise Refused(str(error)) from None
+    except readonly_sql.Unparsable as error:
+        raise Failed(str(error)) from None
 
 
 def _sql_list(items: list[str]) -> str:

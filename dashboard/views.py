@@ -6,6 +6,8 @@ figure or grid rows, so the callbacks' logic is tested without a browser.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from costboard.dashboard.components import human
+from costboard.plugins.evidence import middle
 
 #: One colour per estimator (assigned in name order across the snapshot, so an estimator
 #: keeps its colour on every chart); colour-blind-safe (Okabe-Ito, then Tableau).
@@ -97,19 +100,6 @@ def log_ticks(values: Sequence[float], unit: str) -> tuple[list[float], list[str
     return ticks, [human(t, "usd" if unit == "usd" else None) for t in ticks]
 
 
-def claim_point(row: Mapping[str, Any]) -> float | None:
-    """Where a claim sits on the chart: its value, else its range's geometric middle, else an end."""
-    value, low, high = row.get("value"), row.get("low"), row.get("high")
-    if value is not None:
-        return float(value)
-    if low is not None and high is not None and low > 0 and high > 0:
-        return math.sqrt(low * high)
-    for end in (low, high):
-        if end is not None:
-            return float(end)
-    return None
-
-
 def _claim_hover(row: Mapping[str, Any]) -> str:
     written = row.get("value_as_written")
     as_written = (
@@ -124,7 +114,7 @@ def _claim_hover(row: Mapping[str, Any]) -> str:
     source = row.get("source_title") or row.get("source_url") or ""
     return (
         f"<b>{_escape(row['claimant'])}</b> · {row['stated_on']}<br>"
-        f"{human(claim_point(row), row['unit'])}{_escape(as_written)}{span}"
+        f"{human(row['point'], row['unit'])}{_escape(as_written)}{span}"
         f"{_escape(quote)}<br><i>{_escape(_clip(source, 90))}</i>"
         f"<br>{_escape(row['claim_id'])}"
     )
@@ -231,8 +221,9 @@ def estimate_figure(
             )
         )
     if not own_claims.is_empty():
-        rows = own_claims.to_dicts()
-        points = [claim_point(r) for r in rows]
+        # One rule for a claim's point: the evidence frame's (costboard.plugins.evidence.middle).
+        rows = own_claims.with_columns(middle().alias("point")).to_dicts()
+        points = [r["point"] for r in rows]
         values += [p for p in points if p is not None]
         figure.add_trace(
             go.Scatter(
@@ -371,49 +362,40 @@ def market_figure(
     return figure
 
 
-def window_table(moves: pl.DataFrame, groups: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFrame:
-    """The event-window table: each ticker's and group's computed move beside its claims.
+def window_table(moves: pl.DataFrame, groups: Sequence[str], claims: pl.DataFrame) -> pl.DataFrame:
+    """The event-window table: each ticker's and group's move beside its claims.
 
-    One row per (subject, claim); a subject no claim speaks about gets one row of its own.
-    A group's move is the sum of its members' (only when every member has prices).
+    ``moves`` are ``market_cap_move``'s window estimates (the closes each used are in its
+    ``parameters``); the table only lays them out. One row per (subject, claim); a subject no
+    claim speaks about gets one row of its own.
     """
-    per_ticker = moves.select(
-        pl.col("ticker").alias("subject"),
-        pl.lit("ticker").alias("kind"),
-        "base_date",
-        "end_date",
-        "price_change",
-        "market_cap_change",
-    )
-    group_rows = []
-    for group in groups.to_dicts():
-        members = list(group["members"] or [])
-        found = moves.filter(pl.col("ticker").is_in(members))
-        if members and found.height == len(members):
-            market_cap = found["market_cap_change"]
-            group_rows.append(
-                {
-                    "subject": group["subject"],
-                    "kind": "group",
-                    "base_date": found["base_date"].min(),
-                    "end_date": found["end_date"].max(),
-                    "price_change": None,
-                    "market_cap_change": None
-                    if market_cap.null_count()
-                    else float(market_cap.sum()),
-                }
-            )
-    computed = pl.concat(
-        [per_ticker, pl.DataFrame(group_rows, schema=per_ticker.schema)], how="vertical_relaxed"
+    closes = [json.loads(p)["closes"]["value"] for p in moves["parameters"].to_list()]
+    computed = pl.DataFrame(
+        {
+            "subject": moves["subject"].to_list(),
+            "kind": ["group" if s in groups else "ticker" for s in moves["subject"].to_list()],
+            "base_date": [min(dt.date.fromisoformat(c["base_date"]) for c in cs) for cs in closes],
+            "end_date": [max(dt.date.fromisoformat(c["date"]) for c in cs) for cs in closes],
+            "price_change": [
+                cs[0]["close"] / cs[0]["base_close"] - 1 if len(cs) == 1 else None for cs in closes
+            ],
+            "market_cap_change": moves["value"].to_list(),
+        },
+        schema={
+            "subject": pl.String,
+            "kind": pl.String,
+            "base_date": pl.Date,
+            "end_date": pl.Date,
+            "price_change": pl.Float64,
+            "market_cap_change": pl.Float64,
+        },
     )
     said = claims.select(
         "subject",
         "metric",
         "claimant",
         "stated_on",
-        pl.struct("value", "low", "high")
-        .map_elements(claim_point, return_dtype=pl.Float64)
-        .alias("claim_value"),
+        middle().alias("claim_value"),
         "claim_id",
         "source_url",
         "source_title",

@@ -16,29 +16,108 @@ range is Epoch AI's 90% interval for this method: 0.34x to 3.7x the central valu
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from costboard import hookimpl
 from costboard.plugins import formulas, inputs
+from costboard.plugins.citations import EPOCH, EPOCH_UNCERTAINTY
+from costboard.plugins.default_hardware_acquisition import (
+    INTERCONNECT_FRACTION,
+    PURCHASE_PRICE,
+    SERVER_OVERHEAD,
+)
 from costboard.plugins.estimator import Estimator, to_estimates
 from costboard.plugins.evidence import Evidence
-from costboard.plugins.parameters import (
-    AMORTIZED_RANGE,
-    AVERAGE_POWER_FRACTION,
-    DEPRECIATION_RATE,
-    ELECTRICITY_PRICE,
-    INTERCONNECT_FRACTION,
-    POWER,
-    PUE,
-    PURCHASE_PRICE,
-    RANGE_CITATION,
-    SERVER_OVERHEAD,
-    SERVER_POWER_MULTIPLIER,
-    Parameters,
-)
+from costboard.plugins.parameters import Parameter, Parameters
 
 NAME = "amortized_hardware_energy"
 VERSION = "1.0"
+
+DEPRECIATION_RATE = Parameter(
+    "depreciation_rate",
+    0.14,
+    0.10,
+    0.18,
+    "ooms_per_year",
+    f"ML GPU price-performance trend, 0.14 orders of magnitude a year (0.10-0.18), {EPOCH}",
+    metric="depreciation_rate",
+    method=True,
+    description="hardware value lost per year, in orders of magnitude",
+)
+POWER = Parameter(
+    "power",
+    0.7,
+    0.7,
+    0.7,
+    "kw",
+    "H100/H800 SXM TDP 700 W, NVIDIA H100 spec page and Epoch AI chip data (costfacts §7)",
+    metric="power",
+    own_scopes=("final_run", "spec"),
+    chip_scopes=("spec",),
+    description="chip TDP in kW",
+)
+SERVER_POWER_MULTIPLIER = Parameter(
+    "server_power_multiplier",
+    1.8,
+    1.8,
+    1.8,
+    "ratio",
+    f"chip-to-server power multiplier for GPUs without their own figure, 1.8, {EPOCH}",
+    metric="server_power_multiplier",
+    method=True,
+    method_qualifiers=("chip",),
+    description="server power per chip over chip TDP",
+)
+AVERAGE_POWER_FRACTION = Parameter(
+    "average_power_fraction",
+    0.75,
+    0.56,
+    1.0,
+    "ratio",
+    f"average power over TDP for GPUs, 0.75 (power ratio 0.56-1.0), {EPOCH}",
+    metric="average_power_fraction",
+    method=True,
+    description="average power over TDP during training",
+)
+#: ``pue_class`` is "hyperscaler" for Epoch AI's hyperscalers (``inputs.HYPERSCALERS``).
+PUE = Parameter(
+    "pue",
+    1.25,
+    1.12,
+    1.4,
+    "ratio",
+    f"PUE 1.25 outside hyperscalers (1.12-1.4), {EPOCH}",
+    metric="pue",
+    method=True,
+    method_qualifiers=("pue_class",),
+    description="power usage effectiveness of the data centre",
+)
+ELECTRICITY_PRICE = Parameter(
+    "electricity_price",
+    0.0771,
+    0.0771 * 0.6,
+    0.0771 * 1.7,
+    "usd_per_kwh",
+    f"average US industrial electricity price by year (2024: $0.0771/kWh; range 0.6-1.7x), {EPOCH}",
+    metric="electricity_price",
+    method=True,
+    method_qualifiers=("year",),
+    by_year={
+        2020: 0.0667,
+        2021: 0.0718,
+        2022: 0.0832,
+        2023: 0.0806,
+        2024: 0.0771,
+        2025: 0.0826,
+    },
+    description="electricity price by year",
+)
+
+#: Epoch AI's 90% interval for amortized hardware + energy (GPU), relative to the central value
+#: (:data:`EPOCH_UNCERTAINTY`).
+AMORTIZED_RANGE: Final = (0.34, 3.7)
 
 PARAMETERS = (
     PURCHASE_PRICE,
@@ -162,7 +241,7 @@ def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
             pl.col("energy_cost").round(0),
             pl.lit(low_factor),
             pl.lit(high_factor),
-            pl.lit(RANGE_CITATION),
+            pl.lit(EPOCH_UNCERTAINTY),
         ),
     )
 

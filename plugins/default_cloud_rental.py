@@ -14,10 +14,25 @@ from costboard import hookimpl
 from costboard.plugins import inputs
 from costboard.plugins.estimator import Estimator, to_estimates
 from costboard.plugins.evidence import Evidence
-from costboard.plugins.parameters import RENTAL_PRICE, Parameters
+from costboard.plugins.parameters import Parameter, Parameters
 
 NAME = "cloud_rental"
 VERSION = "1.0"
+
+#: Also compute_6nd's rental price.
+RENTAL_PRICE = Parameter(
+    "rental_price",
+    2.0,
+    1.99,
+    4.86,
+    "usd_per_gpu_hour",
+    "$2 per H800 GPU-hour, DeepSeek-V3 report Table 1 (Dec 2024); range: H100 at Lambda $1.99 "
+    "(Jun 2023) to Google Cloud 3-yr committed $4.86 (Mar 2025), Epoch AI price table (costfacts §7)",
+    metric="rental_price",
+    own_scopes=("final_run",),
+    chip_scopes=("market",),
+    description="rental price of one GPU for one hour",
+)
 
 
 def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:

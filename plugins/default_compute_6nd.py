@@ -16,12 +16,46 @@ import polars as pl
 
 from costboard import hookimpl
 from costboard.plugins import formulas, inputs
+from costboard.plugins.citations import EPOCH
+from costboard.plugins.default_cloud_rental import RENTAL_PRICE
 from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
 from costboard.plugins.evidence import Evidence, pick
-from costboard.plugins.parameters import PEAK_FLOPS, RENTAL_PRICE, UTILIZATION, Parameters
+from costboard.plugins.parameters import Parameter, Parameters
 
 NAME = "compute_6nd"
 VERSION = "1.0"
+
+#: Utilization and peak must share a basis: Epoch uses the BF16/FP16 dense peak first.
+_LOW_PRECISION = pl.col("qualifier").str.contains("(?i)fp8|int8|fp4")
+
+UTILIZATION = Parameter(
+    "utilization",
+    0.375,
+    0.1,
+    0.65,
+    "ratio",
+    f"median of 33 known MFU values, 0.375 (range 0.1-0.65), {EPOCH}",
+    metric="utilization",
+    own_scopes=("final_run",),
+    method=True,
+    # MFU measured against an FP8 peak is half the BF16 figure (costfacts §5): never mix them.
+    accept=~_LOW_PRECISION.fill_null(False),
+    prefer=pl.col("qualifier").str.contains("(?i)noncausal").cast(pl.Int32),
+    description="model FLOP utilization against the BF16 dense peak",
+)
+PEAK_FLOPS = Parameter(
+    "peak_flops",
+    989e12,
+    989e12,
+    989e12,
+    "flop_per_second",
+    "H100/H800 SXM BF16 dense peak 989 TFLOP/s, NVIDIA H100 spec page and Epoch AI chip data",
+    metric="peak_flops",
+    own_scopes=("spec", "final_run"),
+    chip_scopes=("spec",),
+    accept=pl.col("qualifier").is_null() | pl.col("qualifier").str.contains("(?i)bf16|fp16"),
+    description="peak dense BF16 throughput of one chip",
+)
 
 PARAMETERS = (PEAK_FLOPS, UTILIZATION, RENTAL_PRICE)
 

@@ -23,20 +23,39 @@ import polars as pl
 
 from costboard import hookimpl
 from costboard.plugins import inputs
+from costboard.plugins.citations import EPOCH_UNCERTAINTY
+from costboard.plugins.default_hardware_acquisition import (
+    ACQUISITION_RANGE,
+    PURCHASE_PRICE,
+    SERVER_OVERHEAD,
+)
 from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
 from costboard.plugins.evidence import Evidence, middle
-from costboard.plugins.parameters import (
-    ACQUISITION_RANGE,
-    OPEX_FRACTION,
-    OWNERSHIP_YEARS,
-    PURCHASE_PRICE,
-    RANGE_CITATION,
-    SERVER_OVERHEAD,
-    Parameters,
-)
+from costboard.plugins.parameters import Parameter, Parameters
 
 NAME = "fleet_ownership"
 VERSION = "1.0"
+
+OPEX_FRACTION = Parameter(
+    "opex_fraction",
+    0.15,
+    0.10,
+    0.20,
+    "ratio",
+    "operating cost per year over server capex: Glenn's reading of SemiAnalysis's TCO chart, "
+    "$640M/yr TCO - $1.6B capex / 4 y = $240M/yr = 15% (Hoppers only: 13.9%; SemiAnalysis's "
+    "$944M over 4 y = 14.75%); range +-1/3 as the method is not public (costfacts §3)",
+    description="fleet operating cost per year as a share of server capex",
+)
+OWNERSHIP_YEARS = Parameter(
+    "ownership_years",
+    4.0,
+    4.0,
+    4.0,
+    "years",
+    "SemiAnalysis's 'TCO (4y ownership)' row, DeepSeek Debates (31 Jan 2025, costfacts §3)",
+    description="years of ownership an operating-cost total covers",
+)
 
 PARAMETERS = (PURCHASE_PRICE, SERVER_OVERHEAD, OPEX_FRACTION, OWNERSHIP_YEARS)
 
@@ -143,7 +162,7 @@ def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
             pl.col("gpus").round(0),
             pl.lit(low_factor),
             pl.lit(high_factor),
-            pl.lit(RANGE_CITATION),
+            pl.lit(EPOCH_UNCERTAINTY),
         ),
         **common,  # type: ignore[arg-type]
     )

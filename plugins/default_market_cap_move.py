@@ -31,7 +31,7 @@ import polars as pl
 from costboard import hookimpl
 from costboard.plugins.estimator import Estimator, empty_estimates, to_estimates
 from costboard.plugins.evidence import Evidence, pick
-from costboard.plugins.parameters import CLOSE_UNCERTAINTY, SHARES_UNCERTAINTY, Parameters
+from costboard.plugins.parameters import Parameter, Parameters
 
 NAME = "market_cap_move"
 VERSION = "1.1"  # 1.1: a one-day claim's qualifier names the trading day it describes
@@ -40,6 +40,27 @@ VERSION = "1.1"  # 1.1: a one-day claim's qualifier names the trading day it des
 #: holidays leave gaps of up to four days).
 STALE_DAYS: Final = 5
 MARKET_METRICS: Final = ("market_cap", "market_cap_change", "price_change")
+
+SHARES_UNCERTAINTY = Parameter(
+    "shares_uncertainty",
+    0.02,
+    0.02,
+    0.02,
+    "ratio",
+    "NVDA shares outstanding 24.4B (basic) vs 24.804B (Macrotrends, with dilution) differ by "
+    "1.6% (marketdata.md §1b); rounded up to +-2%",
+    description="relative uncertainty of a shares-outstanding count",
+)
+CLOSE_UNCERTAINTY = Parameter(
+    "close_uncertainty",
+    0.001,
+    0.001,
+    0.001,
+    "ratio",
+    "NVDA's 27 Jan 2025 close as reported: $118.42 / $118.51 / $118.58, up to 0.14% apart "
+    "(marketdata.md caveat 3); +-0.1% on each close",
+    description="relative uncertainty of a reported closing price",
+)
 
 
 def _closes(prices: pl.DataFrame) -> pl.DataFrame:

@@ -25,6 +25,8 @@ from typing import Final
 
 import polars as pl
 
+from costboard.warehouse.tables import CLAIMS, PRICES, SUBJECTS
+
 #: The subject that holds the cost methods' parameters (Epoch AI's depreciation rate, PUE, ...).
 METHOD_SUBJECT: Final = "ml-hardware"
 
@@ -55,36 +57,32 @@ EVIDENCE_COLUMNS: Final[dict[str, tuple[pl.DataType, str]]] = {
     "stated_on": (pl.Date(), "when the claim was made public (always <= as_of)"),
 }
 
-#: Columns of the claims an evidence frame is built from (the ``claims`` view has these).
-CLAIM_COLUMNS: Final[dict[str, pl.DataType]] = {
-    "claim_id": pl.String(),
-    "subject": pl.String(),
-    "metric": pl.String(),
-    "scope": pl.String(),
-    "qualifier": pl.String(),
-    "value": pl.Float64(),
-    "low": pl.Float64(),
-    "high": pl.Float64(),
-    "unit": pl.String(),
-    "claimant": pl.String(),
-    "stated_on": pl.Date(),
-}
+# Estimators work from normalised figures: what a source wrote, where, and the free text of a
+# claim or subject are not evidence.
+_NOT_EVIDENCE: Final = frozenset(
+    {
+        "value_as_written",
+        "low_as_written",
+        "high_as_written",
+        "unit_as_written",
+        "source_url",
+        "quote",
+        "note",
+    }
+)
 
-SUBJECT_COLUMNS: Final[dict[str, pl.DataType]] = {
-    "subject": pl.String(),
-    "name": pl.String(),
-    "kind": pl.String(),
-    "developer": pl.String(),
-    "members": pl.List(pl.String()),
-    "released_on": pl.Date(),
-}
-
-PRICE_COLUMNS: Final[dict[str, pl.DataType]] = {
-    "ticker": pl.String(),
-    "date": pl.Date(),
-    "close": pl.Float64(),
-    "adjusted": pl.Boolean(),
-}
+#: Columns of the claims an evidence frame is built from (the ``claims`` view has these),
+#: typed as the warehouse stores them.
+CLAIM_COLUMNS: Final[dict[str, pl.DataType]] = CLAIMS.dtypes(
+    [c for c in CLAIMS.columns if c not in _NOT_EVIDENCE]
+)
+SUBJECT_COLUMNS: Final[dict[str, pl.DataType]] = SUBJECTS.dtypes(
+    [c for c in SUBJECTS.columns if c not in _NOT_EVIDENCE]
+)
+#: Daily closes, and whether they are dividend-adjusted.
+PRICE_COLUMNS: Final[dict[str, pl.DataType]] = PRICES.dtypes(
+    ("ticker", "date", "close", "adjusted")
+)
 
 _KEY: Final = ("subject", "metric", "scope", "qualifier")
 
@@ -366,34 +364,3 @@ def build_evidence(
         snapshot_id=snapshot_id,
         claims=claims,
     )
-
-
-def load_evidence(
-    config: object,
-    snapshot_id: int | None = None,
-    *,
-    today: dt.date | None = None,
-) -> Evidence:
-    """Read the evidence from the warehouse at ``snapshot_id`` (default: the latest snapshot).
-
-    Args:
-        config: a ``costboard.warehouse.config.WarehouseConfig``.
-        snapshot_id: the snapshot to read (the attach is pinned to it, read-only).
-        today: the last evidence date (default: the real today).
-    """
-    from costboard.warehouse import history, lake
-    from costboard.warehouse.config import WarehouseConfig
-
-    assert isinstance(config, WarehouseConfig)
-    with lake.connect(config, read_only=True, snapshot_id=snapshot_id) as connection:
-        read = snapshot_id if snapshot_id is not None else history.latest_snapshot(connection)
-        claims = connection.execute(
-            f"SELECT {', '.join(CLAIM_COLUMNS)} FROM claims ORDER BY claim_id"
-        ).pl()
-        subjects = connection.execute(
-            f"SELECT {', '.join(SUBJECT_COLUMNS)} FROM subjects ORDER BY subject"
-        ).pl()
-        prices = connection.execute(
-            f"SELECT {', '.join(PRICE_COLUMNS)} FROM prices ORDER BY ticker, date"
-        ).pl()
-    return build_evidence(claims, subjects, prices, today=today, snapshot_id=read)

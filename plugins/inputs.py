@@ -7,12 +7,25 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from costboard.plugins import formulas
 from costboard.plugins.estimator import EMPTY_IDS, claim_ids
 from costboard.plugins.evidence import Evidence, pick, point_and_range, spread
-from costboard.plugins.parameters import HYPERSCALERS, Parameters, is_chip_level_price
+from costboard.plugins.parameters import Parameters, is_chip_level_price
+
+#: Developers whose data centres get Epoch AI's hyperscaler PUE (costfacts §4: Google/DeepMind/
+#: Microsoft/Amazon/Meta): :func:`subject_facts` gives their rows ``pue_class`` "hyperscaler".
+HYPERSCALERS: Final = (
+    "Google",
+    "Google DeepMind",
+    "DeepMind",
+    "Microsoft",
+    "Amazon",
+    "Meta",
+)
 
 
 def _stages(evidence: Evidence, run_count: pl.DataFrame) -> pl.DataFrame:

@@ -12,15 +12,21 @@ Datasette's): nothing outside this module touches pluggy.
   raised: an import error, a hook implementation that does not match its spec, a hook name
   that does not exist (reported by ``check_pending``, then the plugin is unregistered), an
   exception or a hang in ``costboard_estimators``, a return value that is not a list of
-  sound ``Estimator`` objects, a name another plugin already took.
+  sound ``Estimator`` objects, an estimator name that is not the plugin's to take.
+- Estimator names: a built-in's name (``default_<name>`` modules) is reserved, so a plugin
+  that provides one is refused and the built-in runs; a name two other plugins both provide
+  is refused in both, each error naming the other. Which plugin computes a stored estimate
+  never changes behind the user's back.
 
 Hooks are called one plugin at a time, each on a worker thread with a time limit (see
-:func:`call_with_timeout`).
+:func:`call_with_timeout`); the limits come from :func:`time_limit`.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import pkgutil
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -37,14 +43,46 @@ from costboard.plugins.estimator import Estimator
 ENTRY_POINT_GROUP: Final = "costboard"
 ALLOW_ENV: Final = "COSTBOARD_PLUGINS"
 BLOCK_ENV: Final = "COSTBOARD_DISABLE_PLUGINS"
-#: Seconds a plugin's hook may take before it is recorded as hung.
+#: Seconds a plugin's hook may take before it is recorded as hung, unless the variable is set.
 HOOK_TIMEOUT: Final = 10.0
+HOOK_TIMEOUT_ENV: Final = "COSTBOARD_HOOK_TIMEOUT"
+#: Seconds one estimator may take on one run, unless the variable is set.
+ESTIMATOR_TIMEOUT: Final = 10.0
+ESTIMATOR_TIMEOUT_ENV: Final = "COSTBOARD_ESTIMATOR_TIMEOUT"
+#: The prefix of the built-in estimator modules; each provides the estimator of its suffix.
+BUILT_IN_PREFIX: Final = "default_"
 
 T = TypeVar("T")
 
 
 class PluginTimeout(TimeoutError):
     pass
+
+
+def time_limit(variable: str, default: float) -> float:
+    """Seconds from the environment variable (``costboard --hook-timeout`` and
+    ``--estimator-timeout`` set them, so gunicorn's workers inherit them), else ``default``."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"{variable}={raw!r} is not a number of seconds") from None
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise ValueError(f"{variable}={raw!r}: a time limit must be a positive number of seconds")
+    return seconds
+
+
+def built_in_names() -> frozenset[str]:
+    """The reserved estimator names: one per built-in ``default_<name>`` module."""
+    from costboard import plugins
+
+    return frozenset(
+        module.name.removeprefix(BUILT_IN_PREFIX)
+        for module in pkgutil.iter_modules(plugins.__path__)
+        if module.name.startswith(BUILT_IN_PREFIX)
+    )
 
 
 def call_with_timeout(function: Callable[..., T], timeout: float, *args: Any, **kwargs: Any) -> T:
@@ -107,6 +145,12 @@ class PluginRecord:
     status: str = "ok"  # ok | error | disabled
     error: str | None = None
 
+    @property
+    def built_in(self) -> bool:
+        """True for costboard's own estimator modules (``costboard.plugins.default_*``)."""
+        module = (self.module or "").partition(":")[0]
+        return module.startswith(f"costboard.plugins.{BUILT_IN_PREFIX}")
+
 
 @dataclass
 class LoadedEstimator:
@@ -130,7 +174,7 @@ class PluginManager:
         entry_points: bool = True,
         allow: Iterable[str] | None = None,
         block: Iterable[str] | None = None,
-        hook_timeout: float = HOOK_TIMEOUT,
+        hook_timeout: float | None = None,
     ) -> None:
         self._pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
         self._pm.add_hookspecs(hookspecs)
@@ -138,7 +182,9 @@ class PluginManager:
         self.block = (
             frozenset(block) if block is not None else (_names_from(BLOCK_ENV) or frozenset())
         )
-        self.hook_timeout = hook_timeout
+        self.hook_timeout = (
+            hook_timeout if hook_timeout is not None else time_limit(HOOK_TIMEOUT_ENV, HOOK_TIMEOUT)
+        )
         self.records: dict[str, PluginRecord] = {}
         self._collected: _Collected | None = None
         self._lock = threading.Lock()
@@ -282,12 +328,9 @@ class PluginManager:
             self._collected = None
 
     def _collect(self) -> _Collected:
-        collected = _Collected()
-        taken: dict[str, str] = {}
+        offered: list[tuple[PluginRecord, list[Estimator]]] = []
         for impl in self._pm.hook.costboard_estimators.get_hookimpls():
-            record = self.records.get(impl.plugin_name)
-            if record is None:
-                record = self.records.setdefault(impl.plugin_name, PluginRecord(impl.plugin_name))
+            record = self.records.setdefault(impl.plugin_name, PluginRecord(impl.plugin_name))
             if record.status != "ok":
                 continue
             try:
@@ -298,20 +341,34 @@ class PluginManager:
                 record.error = f"costboard_estimators failed: {describe(error)}"
                 continue
             problems = [p for e in estimators for p in e.problems()]
-            clashes = [e.name for e in estimators if e.name in taken]
-            if problems or clashes:
-                record.status = "error"
-                record.error = "; ".join(
-                    problems
-                    + [
-                        f"estimator name '{n}' is already provided by plugin '{taken[n]}'"
-                        for n in clashes
-                    ]
-                )
+            reserved = built_in_names()
+            problems += [
+                f"estimator name '{e.name}' is reserved for costboard's built-in estimator: "
+                "rename it"
+                for e in estimators
+                if e.name in reserved and not record.built_in
+            ]
+            if problems:
+                record.status, record.error = "error", "; ".join(problems)
                 continue
+            offered.append((record, estimators))
+        providers: dict[str, list[str]] = {}
+        for record, estimators in offered:
             for estimator in estimators:
-                taken[estimator.name] = record.name
-                collected.estimators.append(LoadedEstimator(estimator, record))
+                providers.setdefault(estimator.name, []).append(record.name)
+        collected = _Collected()
+        for record, estimators in offered:
+            clashes = [
+                f"estimator name '{e.name}' is also provided by plugin "
+                + ", ".join(f"'{other}'" for other in providers[e.name] if other != record.name)
+                + ": both are refused until one is renamed or disabled"
+                for e in estimators
+                if len(providers[e.name]) > 1
+            ]
+            if clashes:
+                record.status, record.error = "error", "; ".join(clashes)
+                continue
+            collected.estimators += [LoadedEstimator(e, record) for e in estimators]
         collected.estimators.sort(key=lambda loaded: loaded.estimator.name)
         return collected
 

@@ -1,8 +1,11 @@
-"""Cost-model parameters: cited defaults, and how claims and the caller override them.
+"""Cost-model parameters: the mechanism of cited defaults, and how claims and the caller
+override them.
 
-Every parameter has a default value with a low-high range and a citation (the figures come
-from ``shared/reference/costfacts.md``). For each row an estimator fills, a parameter resolves
-in this order (the first that exists wins):
+A :class:`Parameter` is a default value with a low-high range and a citation. This module
+declares none: each estimator declares its own, in its own module (the built-ins' in their
+``default_*`` modules, with figures from ``shared/reference/costfacts.md``; a parameter several
+built-ins use is declared once, by the first, and imported by the others). For each row an
+estimator fills, a parameter resolves in this order (the first that exists wins):
 
 1. an override the caller passed (the dashboard's what-if): pins value, low and high;
 2. a claim about the row's own subject (``own_scopes``), e.g. DeepSeek's "$2 per H800-hour";
@@ -31,17 +34,6 @@ from costboard.plugins.evidence import METHOD_SUBJECT, point_and_range
 
 if TYPE_CHECKING:
     from costboard.plugins.evidence import Evidence
-
-#: Developers whose data centres get Epoch AI's hyperscaler PUE (costfacts §4: Google/DeepMind/
-#: Microsoft/Amazon/Meta).
-HYPERSCALERS: Final = (
-    "Google",
-    "Google DeepMind",
-    "DeepMind",
-    "Microsoft",
-    "Amazon",
-    "Meta",
-)
 
 
 @dataclass(frozen=True, eq=False)
@@ -289,15 +281,6 @@ def resolve(
     )
 
 
-# --- the built-in estimators' parameters -------------------------------------------------------
-
-EPOCH = "Epoch AI, 'The rising costs of training frontier AI models' (arXiv 2405.21015, 2024)"
-EPOCH_UNCERTAINTY = "Epoch AI uncertainty.ipynb (90% intervals, 2024)"
-
-#: Utilization and peak must share a basis: Epoch uses the BF16/FP16 dense peak first.
-_LOW_PRECISION = pl.col("qualifier").str.contains("(?i)fp8|int8|fp4")
-
-
 def is_chip_level_price(qualifier: pl.Expr) -> pl.Expr:
     """True for purchase prices of the bare chip (qualifier naming 'chip' or 'asp').
 
@@ -305,237 +288,6 @@ def is_chip_level_price(qualifier: pl.Expr) -> pl.Expr:
     chip-only price is multiplied by ``server_overhead`` (Epoch AI's rule).
     """
     return qualifier.str.contains("(?i)chip|asp").fill_null(False)
-
-
-RENTAL_PRICE = Parameter(
-    "rental_price",
-    2.0,
-    1.99,
-    4.86,
-    "usd_per_gpu_hour",
-    "$2 per H800 GPU-hour, DeepSeek-V3 report Table 1 (Dec 2024); range: H100 at Lambda $1.99 "
-    "(Jun 2023) to Google Cloud 3-yr committed $4.86 (Mar 2025), Epoch AI price table (costfacts §7)",
-    metric="rental_price",
-    own_scopes=("final_run",),
-    chip_scopes=("market",),
-    description="rental price of one GPU for one hour",
-)
-PURCHASE_PRICE = Parameter(
-    "purchase_price",
-    33750.0,
-    16875.0,
-    67500.0,
-    "usd_per_gpu",
-    "DGX H100 ~$270,000 / 8 GPUs = $33,750 per GPU incl. server, SemiAnalysis (May 2023) via "
-    "Epoch AI's price table; range 0.5x-2x, Epoch AI GPU price uncertainty (costfacts §4, §7)",
-    metric="purchase_price",
-    own_scopes=("final_run", "cluster_capex"),
-    chip_scopes=("market",),
-    # Server-level prices (DGX/HGX per GPU, listings) are what Epoch amortizes; prefer them.
-    prefer=is_chip_level_price(pl.col("qualifier")).cast(pl.Int32),
-    dated=dt.date(2023, 5, 31),
-    description="purchase price per GPU at server level (a chip-only price gets server_overhead)",
-)
-SERVER_OVERHEAD = Parameter(
-    "server_overhead",
-    1.64,
-    1.3,
-    2.1,
-    "ratio",
-    f"server cost over chip price, default 1.64 (uncertainty 1.3-2.1), {EPOCH}",
-    metric="server_overhead",
-    method=True,
-    method_qualifiers=("chip",),
-    description="server cost over chip price, applied to chip-only purchase prices",
-)
-DEPRECIATION_RATE = Parameter(
-    "depreciation_rate",
-    0.14,
-    0.10,
-    0.18,
-    "ooms_per_year",
-    f"ML GPU price-performance trend, 0.14 orders of magnitude a year (0.10-0.18), {EPOCH}",
-    metric="depreciation_rate",
-    method=True,
-    description="hardware value lost per year, in orders of magnitude",
-)
-INTERCONNECT_FRACTION = Parameter(
-    "interconnect_fraction",
-    0.19,
-    1 - 1 / 1.07,
-    1 - 1 / 1.32,
-    "ratio",
-    f"cluster interconnect = 19% of cluster cost; range from interconnect overhead 1.07-1.32x, "
-    f"{EPOCH}",
-    metric="interconnect_fraction",
-    method=True,
-    description="share of the cluster's cost spent on interconnect",
-)
-UTILIZATION = Parameter(
-    "utilization",
-    0.375,
-    0.1,
-    0.65,
-    "ratio",
-    f"median of 33 known MFU values, 0.375 (range 0.1-0.65), {EPOCH}",
-    metric="utilization",
-    own_scopes=("final_run",),
-    method=True,
-    # MFU measured against an FP8 peak is half the BF16 figure (costfacts §5): never mix them.
-    accept=~_LOW_PRECISION.fill_null(False),
-    prefer=pl.col("qualifier").str.contains("(?i)noncausal").cast(pl.Int32),
-    description="model FLOP utilization against the BF16 dense peak",
-)
-PEAK_FLOPS = Parameter(
-    "peak_flops",
-    989e12,
-    989e12,
-    989e12,
-    "flop_per_second",
-    "H100/H800 SXM BF16 dense peak 989 TFLOP/s, NVIDIA H100 spec page and Epoch AI chip data",
-    metric="peak_flops",
-    own_scopes=("spec", "final_run"),
-    chip_scopes=("spec",),
-    accept=pl.col("qualifier").is_null() | pl.col("qualifier").str.contains("(?i)bf16|fp16"),
-    description="peak dense BF16 throughput of one chip",
-)
-POWER = Parameter(
-    "power",
-    0.7,
-    0.7,
-    0.7,
-    "kw",
-    "H100/H800 SXM TDP 700 W, NVIDIA H100 spec page and Epoch AI chip data (costfacts §7)",
-    metric="power",
-    own_scopes=("final_run", "spec"),
-    chip_scopes=("spec",),
-    description="chip TDP in kW",
-)
-SERVER_POWER_MULTIPLIER = Parameter(
-    "server_power_multiplier",
-    1.8,
-    1.8,
-    1.8,
-    "ratio",
-    f"chip-to-server power multiplier for GPUs without their own figure, 1.8, {EPOCH}",
-    metric="server_power_multiplier",
-    method=True,
-    method_qualifiers=("chip",),
-    description="server power per chip over chip TDP",
-)
-AVERAGE_POWER_FRACTION = Parameter(
-    "average_power_fraction",
-    0.75,
-    0.56,
-    1.0,
-    "ratio",
-    f"average power over TDP for GPUs, 0.75 (power ratio 0.56-1.0), {EPOCH}",
-    metric="average_power_fraction",
-    method=True,
-    description="average power over TDP during training",
-)
-PUE = Parameter(
-    "pue",
-    1.25,
-    1.12,
-    1.4,
-    "ratio",
-    f"PUE 1.25 outside hyperscalers (1.12-1.4), {EPOCH}",
-    metric="pue",
-    method=True,
-    method_qualifiers=("pue_class",),
-    description="power usage effectiveness of the data centre",
-)
-ELECTRICITY_PRICE = Parameter(
-    "electricity_price",
-    0.0771,
-    0.0771 * 0.6,
-    0.0771 * 1.7,
-    "usd_per_kwh",
-    f"average US industrial electricity price by year (2024: $0.0771/kWh; range 0.6-1.7x), {EPOCH}",
-    metric="electricity_price",
-    method=True,
-    method_qualifiers=("year",),
-    by_year={
-        2020: 0.0667,
-        2021: 0.0718,
-        2022: 0.0832,
-        2023: 0.0806,
-        2024: 0.0771,
-        2025: 0.0826,
-    },
-    description="electricity price by year",
-)
-OPEX_FRACTION = Parameter(
-    "opex_fraction",
-    0.15,
-    0.10,
-    0.20,
-    "ratio",
-    "operating cost per year over server capex: Glenn's reading of SemiAnalysis's TCO chart, "
-    "$640M/yr TCO - $1.6B capex / 4 y = $240M/yr = 15% (Hoppers only: 13.9%; SemiAnalysis's "
-    "$944M over 4 y = 14.75%); range +-1/3 as the method is not public (costfacts §3)",
-    description="fleet operating cost per year as a share of server capex",
-)
-OWNERSHIP_YEARS = Parameter(
-    "ownership_years",
-    4.0,
-    4.0,
-    4.0,
-    "years",
-    "SemiAnalysis's 'TCO (4y ownership)' row, DeepSeek Debates (31 Jan 2025, costfacts §3)",
-    description="years of ownership an operating-cost total covers",
-)
-SHARES_UNCERTAINTY = Parameter(
-    "shares_uncertainty",
-    0.02,
-    0.02,
-    0.02,
-    "ratio",
-    "NVDA shares outstanding 24.4B (basic) vs 24.804B (Macrotrends, with dilution) differ by "
-    "1.6% (marketdata.md §1b); rounded up to +-2%",
-    description="relative uncertainty of a shares-outstanding count",
-)
-
-CLOSE_UNCERTAINTY = Parameter(
-    "close_uncertainty",
-    0.001,
-    0.001,
-    0.001,
-    "ratio",
-    "NVDA's 27 Jan 2025 close as reported: $118.42 / $118.51 / $118.58, up to 0.14% apart "
-    "(marketdata.md caveat 3); +-0.1% on each close",
-    description="relative uncertainty of a reported closing price",
-)
-
-#: Every built-in parameter by name; the dashboard's what-if offers these.
-DEFAULTS: Final[dict[str, Parameter]] = {
-    p.name: p
-    for p in (
-        RENTAL_PRICE,
-        PURCHASE_PRICE,
-        SERVER_OVERHEAD,
-        DEPRECIATION_RATE,
-        INTERCONNECT_FRACTION,
-        UTILIZATION,
-        PEAK_FLOPS,
-        POWER,
-        SERVER_POWER_MULTIPLIER,
-        AVERAGE_POWER_FRACTION,
-        PUE,
-        ELECTRICITY_PRICE,
-        OPEX_FRACTION,
-        OWNERSHIP_YEARS,
-        SHARES_UNCERTAINTY,
-        CLOSE_UNCERTAINTY,
-    )
-}
-
-#: Epoch AI's 90% interval for amortized hardware + energy (GPU), relative to the central value.
-AMORTIZED_RANGE: Final = (0.34, 3.7)
-#: Epoch AI's 90% interval for the acquisition cost (GPU), relative to the central value.
-ACQUISITION_RANGE: Final = (0.46, 2.1)
-RANGE_CITATION: Final = EPOCH_UNCERTAINTY
 
 
 def table(*parameters: Parameter) -> dict[str, Parameter]:

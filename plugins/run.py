@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Final
 
@@ -27,6 +27,8 @@ from costboard.plugins.estimator import (
 )
 from costboard.plugins.evidence import Evidence
 from costboard.plugins.manager import (
+    ESTIMATOR_TIMEOUT,
+    ESTIMATOR_TIMEOUT_ENV,
     LoadedEstimator,
     PluginManager,
     PluginRecord,
@@ -34,11 +36,13 @@ from costboard.plugins.manager import (
     call_with_timeout,
     describe,
     get_manager,
+    time_limit,
 )
 from costboard.plugins.parameters import Parameters, check_overrides
 
-#: Seconds one estimator may take on one run.
-DEFAULT_TIMEOUT: Final = 10.0
+#: Seconds one estimator may take on one run when neither the caller nor
+#: ``COSTBOARD_ESTIMATOR_TIMEOUT`` says otherwise.
+DEFAULT_TIMEOUT: Final = ESTIMATOR_TIMEOUT
 
 Window = tuple[dt.date, dt.date]
 
@@ -210,10 +214,11 @@ def run_estimators(
     evidence: Evidence,
     overrides: Mapping[str, float] | None = None,
     *,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
     windows: Iterable[Window] = (),
     manager: PluginManager | None = None,
     only: Sequence[str] | None = None,
+    skip: Collection[str] = (),
 ) -> tuple[pl.DataFrame, list[EstimatorStatus]]:
     """Every estimator on ``evidence``; returns (estimates, statuses). Writes nothing.
 
@@ -222,10 +227,12 @@ def run_estimators(
         overrides: parameter values to pin, by name (the dashboard's what-if), e.g.
             ``{"rental_price": 2.5, "utilization": 0.4}``. Each applies to every estimator
             that has the parameter; an unknown name is a ValueError.
-        timeout: seconds each estimator may take (a slower one is abandoned, status timeout).
+        timeout: seconds each estimator may take (a slower one is abandoned, status timeout);
+            default ``COSTBOARD_ESTIMATOR_TIMEOUT`` or 10.
         windows: (start, end) date windows for market-move estimators.
         manager: the plugin manager (default: the process-wide one).
         only: run only these estimators (by name).
+        skip: do not run these estimators (by name); they get no status here.
 
     Returns:
         The estimates of every estimator that succeeded (``ESTIMATES_SCHEMA``, sorted by
@@ -233,11 +240,14 @@ def run_estimators(
         plugin that failed to load or provides no estimator.
     """
     manager = manager or get_manager()
+    if timeout is None:
+        timeout = time_limit(ESTIMATOR_TIMEOUT_ENV, ESTIMATOR_TIMEOUT)
     loaded = manager.estimators()
     if only is not None:
         loaded = [item for item in loaded if item.estimator.name in set(only)]
     known = sorted({p.name for item in loaded for p in item.estimator.parameters})
     checked = check_overrides(overrides or {}, known)
+    loaded = [item for item in loaded if item.estimator.name not in skip]
     window_list = tuple((start, end) for start, end in windows)
     for start, end in window_list:
         if start > end:

@@ -19,6 +19,7 @@ from flask_caching.backends import SimpleCache
 
 from costboard.cli import main
 from costboard.dashboard.app import create_app
+from costboard.testing import costboard_plugin  # noqa: F401  (the fixture)
 from costboard.warehouse import lake
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.lake import WarehouseMissing
@@ -328,3 +329,55 @@ def test_the_evidence_is_the_snapshot_the_stored_estimates_used(
     assert joined.height == stored.height
     assert (joined["value"] - joined["value_live"]).abs().max() == pytest.approx(0)
     assert run.evidence_snapshot == newest - 1 and isinstance(stored["as_of"][0], dt.date)
+
+
+def test_the_market_pages_window_moves_are_the_stored_market_cap_move_estimates(
+    app: dash.Dash, context: None, warehouse: WarehouseConfig, newest: int, tmp_path: Path
+) -> None:
+    """One definition of a window move: the page shows what `estimate --window` stores."""
+    import shutil
+
+    home = tmp_path / "copy"
+    shutil.copytree(warehouse.home, home)
+    stored = CliRunner().invoke(
+        main, ["--home", str(home), "estimate", "--window", "2025-01-27:2025-01-28"]
+    )
+    assert stored.exit_code == 0, stored.output
+    with lake.connect(WarehouseConfig.resolve(home)) as connection:
+        expected = dict(
+            connection.execute(
+                "SELECT subject, value FROM estimate_records WHERE scope = 'window' "
+                "AND as_of = DATE '2025-01-28'"
+            ).fetchall()
+        )
+    window = page("market").Window(dt.date(2025, 1, 27), dt.date(2025, 1, 28))
+    table, _ = page("market").window_rows(newest, ["NVDA", "AVGO"], window)
+    shown = dict(table.unique("subject").select("subject", "market_cap_change").iter_rows())
+    assert set(shown) == {"NVDA", "AVGO", "nvidia-broadcom"}
+    for subject, move in shown.items():
+        assert move == expected[subject], subject
+    # 27 Jan's loss and 28 Jan's partial rebound: the group lost about $500B over the two days.
+    assert -700e9 < shown["nvidia-broadcom"] < -300e9
+
+
+def test_a_hanging_plugin_costs_the_what_if_page_one_time_limit_per_snapshot(
+    app: dash.Dash,
+    context: None,
+    newest: int,
+    costboard_plugin: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.test_plugin_pipeline import Hanging
+
+    monkeypatch.setenv("COSTBOARD_ESTIMATOR_TIMEOUT", "3")
+    hanging = Hanging()
+    costboard_plugin(hanging, name="hanging")
+    try:
+        for price in (2.5, 3.0, 3.5):
+            *_, notes, _, _ = page("what_if").scenario(
+                newest, ["deepseek-v3"], {"rental_price": price}
+            )
+        assert hanging.calls == 1
+        assert "hangs: skipped: not re-run on evidence snapshot" in str(notes)
+    finally:
+        hanging.release.set()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
 import polars as pl
 import pytest
@@ -203,18 +205,40 @@ def test_the_market_chart_indexes_each_ticker_to_100_and_marks_claim_dates() -> 
     assert traces(caps, "ticker")[0].y[0] == 3.5e12 and not traces(caps, "events")
 
 
-def test_the_event_window_table_puts_claims_next_to_the_computed_moves() -> None:
+def window_estimate(subject: str, move: float, closes: list[dict[str, Any]]) -> dict[str, Any]:
+    """A market_cap_move window estimate as the estimator stores it (closes in parameters)."""
+    return {
+        "subject": subject,
+        "value": move,
+        "parameters": json.dumps({"closes": {"value": closes, "origin": "derived"}}),
+    }
+
+
+NVDA_CLOSES = {
+    "ticker": "NVDA",
+    "date": "2025-01-27",
+    "close": 118.40910,
+    "base_date": "2025-01-24",
+    "base_close": 142.60687,
+    "shares": 24.804e9,
+}
+AVGO_CLOSES = {
+    "ticker": "AVGO",
+    "date": "2025-01-27",
+    "close": 200.7031,
+    "base_date": "2025-01-24",
+    "base_close": 242.9726,
+    "shares": 4.67e9,
+}
+
+
+def test_the_event_window_table_lays_out_the_estimators_moves_beside_the_claims() -> None:
     moves = pl.DataFrame(
-        {
-            "ticker": ["AVGO", "NVDA"],
-            "base_date": [D(2025, 1, 24)] * 2,
-            "end_date": [D(2025, 1, 27)] * 2,
-            "price_change": [-0.174, -0.1697],
-            "market_cap_change": [-197e9, -600e9],
-        }
-    )
-    groups = pl.DataFrame(
-        {"subject": ["nvidia-broadcom"], "name": ["x"], "members": [["NVDA", "AVGO"]]}
+        [
+            window_estimate("AVGO", -197e9, [AVGO_CLOSES]),
+            window_estimate("NVDA", -600e9, [NVDA_CLOSES]),
+            window_estimate("nvidia-broadcom", -797e9, [AVGO_CLOSES, NVDA_CLOSES]),
+        ]
     )
     said = pl.DataFrame(
         {
@@ -230,44 +254,17 @@ def test_the_event_window_table_puts_claims_next_to_the_computed_moves() -> None
             "source_title": ["t"] * 2,
         }
     )
-    table = views.window_table(moves, groups, said)
+    table = views.window_table(moves, ["nvidia-broadcom"], said)
     group = table.filter(pl.col("subject") == "nvidia-broadcom").row(0, named=True)
-    assert group["market_cap_change"] == pytest.approx(-797e9)
+    assert (group["kind"], group["market_cap_change"]) == ("group", -797e9)
+    assert group["price_change"] is None and group["base_date"] == D(2025, 1, 24)
     assert group["ratio"] == pytest.approx(789 / 797)
     nvda = table.filter(pl.col("subject") == "NVDA").row(0, named=True)
     assert nvda["ratio"] == pytest.approx(589 / 600)
+    assert nvda["price_change"] == pytest.approx(118.40910 / 142.60687 - 1)
+    assert (nvda["base_date"], nvda["end_date"]) == (D(2025, 1, 24), D(2025, 1, 27))
     # AVGO has no claim in the window: it still has its row.
     assert table.filter(pl.col("subject") == "AVGO")["claimant"].to_list() == [None]
-
-
-def test_a_group_with_a_member_missing_is_left_out() -> None:
-    moves = pl.DataFrame(
-        {
-            "ticker": ["NVDA"],
-            "base_date": [D(2025, 1, 24)],
-            "end_date": [D(2025, 1, 27)],
-            "price_change": [-0.17],
-            "market_cap_change": [-600e9],
-        }
-    )
-    groups = pl.DataFrame(
-        {"subject": ["nvidia-broadcom"], "name": ["x"], "members": [["NVDA", "AVGO"]]}
-    )
-    empty = pl.DataFrame(
-        schema={
-            "claim_id": pl.String,
-            "subject": pl.String,
-            "metric": pl.String,
-            "value": pl.Float64,
-            "low": pl.Float64,
-            "high": pl.Float64,
-            "claimant": pl.String,
-            "stated_on": pl.Date,
-            "source_url": pl.String,
-            "source_title": pl.String,
-        }
-    )
-    assert views.window_table(moves, groups, empty)["subject"].to_list() == ["NVDA"]
 
 
 def test_compare_puts_the_what_if_beside_the_default() -> None:

@@ -14,10 +14,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
 from costboard.cli import main
+from costboard.plugins.evidence import middle
 
 SUBJECTS = """subject,name,kind,developer,members,released_on,note
 deepseek-v3,DeepSeek-V3,model,DeepSeek,,2024-12-27,
@@ -45,6 +47,8 @@ h800-bf16,h800,peak_flops,spec,bf16,989,,,tflop_per_second,2024-05-31
 v3-cost-low,deepseek-v3,training_cost,final_run,low-report,1,,,usd_million,2025-02-21
 v3-cost-mid,deepseek-v3,training_cost,final_run,mid-report,5.918,,,usd_million,2025-02-21
 v3-cost-high,deepseek-v3,training_cost,final_run,high-report,0.1,,,usd_billion,2025-02-21
+v3-cost-range,deepseek-v3,training_cost,final_run,range-report,,4,9,usd_million,2025-02-21
+v3-cost-floor,deepseek-v3,training_cost,final_run,floor-report,,5,,usd_million,2025-02-21
 interconnect,ml-hardware,interconnect_fraction,method,,19,,,percent,2024-05-31
 power-fraction,ml-hardware,average_power_fraction,method,,75,,,percent,2024-05-31
 power-multiplier,ml-hardware,server_power_multiplier,method,,1.8,,,ratio,2024-05-31
@@ -216,6 +220,28 @@ def test_a_claim_above_the_range_written_in_billions_is_outside(home: Path) -> N
     assert row["claim_value"] > row["high"]
     assert row["ratio"] == pytest.approx(100 / 5.576, rel=1e-9)
     assert row["inside_range"] is False
+
+
+def test_the_reconciliation_view_and_the_evidence_give_a_claim_the_same_point(
+    home: Path,
+) -> None:
+    """A claim's point has one rule, stated in SQL for the view and in polars for the
+    estimators and the dashboard: a range's geometric middle, else its one end."""
+    ids = ("v3-cost-range", "v3-cost-floor", "v3-cost-mid")
+    in_view = {
+        row["claim_id"]: row["claim_value"]
+        for row in sql(
+            home,
+            f"SELECT DISTINCT claim_id, claim_value FROM reconciliation WHERE claim_id IN {ids}",
+        )
+    }
+    claims = pl.DataFrame(
+        sql(home, f"SELECT claim_id, value, low, high FROM claims WHERE claim_id IN {ids}")
+    )
+    in_polars = dict(claims.select("claim_id", middle()).iter_rows())
+    assert in_view == pytest.approx(in_polars)
+    assert in_view["v3-cost-range"] == pytest.approx(6e6)  # sqrt(4M x 9M)
+    assert in_view["v3-cost-floor"] == 5e6
 
 
 # --- the market move, from the demo's prices and shares in millions and billions ----------------

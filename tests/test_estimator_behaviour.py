@@ -20,7 +20,6 @@ from costboard.plugins import (
     default_market_cap_move,
 )
 from costboard.plugins.manager import PluginManager
-from costboard.plugins.parameters import DEFAULTS
 from costboard.plugins.run import run_estimators
 from costboard.testing import (
     assert_conforms,
@@ -40,6 +39,8 @@ BUILT_IN_MODULES = [
     default_compute_6nd,
     default_market_cap_move,
 ]
+#: Every built-in parameter by name: each built-in declares its own in its ``parameters``.
+DEFAULTS = {p.name: p for m in BUILT_IN_MODULES for p in m.ESTIMATOR.parameters}
 
 
 def params_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -265,9 +266,12 @@ def test_an_unknown_override_is_refused_with_a_suggestion() -> None:
         run_estimators(sample_evidence(), {"rental_price": float("nan")}, manager=PluginManager())
 
 
-def test_every_dashboard_parameter_is_a_built_in_parameter() -> None:
+def test_the_what_if_page_offers_every_built_in_parameter_and_its_main_controls_exist() -> None:
+    from costboard.dashboard import estimators as live
+
     names = {p.name for m in BUILT_IN_MODULES for p in m.ESTIMATOR.parameters}
-    assert names == set(DEFAULTS)
+    assert names <= set(live.parameters())
+    assert set(live.WHAT_IF_PARAMETERS) <= names
 
 
 # --- ranges -----------------------------------------------------------------------------------------

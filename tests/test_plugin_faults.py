@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from costboard import Estimator, hookimpl
+from costboard.plugins import default_cloud_rental
 from costboard.plugins import manager as manager_module
 from costboard.plugins.manager import PluginManager
 from costboard.plugins.run import run_estimators
@@ -157,7 +158,8 @@ def test_a_hanging_estimator_times_out_without_hanging_the_run(baseline) -> None
         return good_rows(evidence, params)
 
     try:
-        estimates, statuses = run_with(estimator_plugin(hangs), timeout=0.5)
+        # Generous: the limit applies to the built-ins too, on a machine that may be busy.
+        estimates, statuses = run_with(estimator_plugin(hangs), timeout=5.0)
         # The run came back while the estimator was still blocked: abandoned, not awaited.
         assert calls == [1] and not release.is_set()
     finally:
@@ -210,10 +212,38 @@ def test_an_unsound_estimator_definition_is_recorded(baseline) -> None:
     assert "unknown scope 'nowhere'" in error
 
 
-def test_an_estimator_name_taken_by_another_plugin_is_recorded(baseline) -> None:
-    estimates, statuses = run_with(estimator_plugin(good_rows, name="cloud_rental"), name="copycat")
-    assert statuses["copycat"].status == "error"
-    assert "already provided by plugin 'cloud_rental'" in statuses["copycat"].error
+@pytest.mark.parametrize("copycat_first", [False, True], ids=["after", "before"])
+def test_a_plugin_providing_a_built_in_name_is_refused_and_the_built_in_runs(
+    copycat_first: bool, baseline
+) -> None:
+    manager = PluginManager(entry_points=not copycat_first)
+    copycat = estimator_plugin(good_rows, name="cloud_rental")
+    manager.register(copycat, name="aaa-copycat")  # sorts before every built-in
+    if copycat_first:
+        manager.register(default_cloud_rental, name="cloud_rental")
+    estimates, statuses = run_estimators(EVIDENCE, manager=manager)
+    by_plugin = {s.plugin: s for s in statuses}
+    assert by_plugin["aaa-copycat"].status == "error"
+    assert by_plugin["aaa-copycat"].error == (
+        "estimator name 'cloud_rental' is reserved for costboard's built-in estimator: rename it"
+    )
+    assert by_plugin["cloud_rental"].status == "ok"
+    rental = estimates.filter(pl.col("estimator") == "cloud_rental")
+    assert rental.equals(baseline.filter(pl.col("estimator") == "cloud_rental"))
+
+
+def test_two_third_party_plugins_with_one_name_are_both_refused_each_naming_the_other(
+    baseline,
+) -> None:
+    manager = PluginManager()
+    manager.register(estimator_plugin(good_rows, name="shared_name"), name="first")
+    manager.register(estimator_plugin(good_rows, name="shared_name"), name="second")
+    estimates, statuses = run_estimators(EVIDENCE, manager=manager)
+    by_plugin = {s.plugin: s for s in statuses}
+    assert by_plugin["first"].status == by_plugin["second"].status == "error"
+    assert "also provided by plugin 'second'" in (by_plugin["first"].error or "")
+    assert "also provided by plugin 'first'" in (by_plugin["second"].error or "")
+    assert estimates.filter(pl.col("estimator") == "shared_name").is_empty()
     assert_built_ins_unchanged(estimates, baseline)
 
 

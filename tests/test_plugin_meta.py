@@ -3,6 +3,7 @@ built-in; the worked example runs; the built-ins come in through the entry point
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
 import tomllib
@@ -15,7 +16,6 @@ import pytest
 from costboard import ESTIMATE_SCHEMA, EVIDENCE_COLUMNS
 from costboard.plugins import hookspecs
 from costboard.plugins.manager import PluginManager
-from costboard.plugins.parameters import DEFAULTS
 from costboard.testing import run_plugin, sample_evidence
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,6 +34,12 @@ BUILT_INS = (
     "compute_6nd",
     "market_cap_move",
 )
+#: Every built-in parameter by name: each built-in declares its own in its ``parameters``.
+DEFAULTS = {
+    p.name: p
+    for name in BUILT_INS
+    for p in importlib.import_module(f"costboard.plugins.default_{name}").ESTIMATOR.parameters
+}
 
 
 def test_the_hookspec_module_declares_hooks() -> None:

@@ -24,14 +24,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
+PIP = (sys.executable, "-m", "pip", "-q", "--disable-pip-version-check")
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-        + ["-w", str(out), str(REPO)],
+        [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(REPO)],
         check=True,
         cwd=out,
     )
@@ -75,8 +75,7 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     venv = tmp_path_factory.mktemp("venv") / "env"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-        + [str(wheel)],
+        [str(venv / "bin" / "python"), *PIP[1:], "install", str(wheel)],
         check=True,
     )
     yield venv / "bin"

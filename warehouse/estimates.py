@@ -17,33 +17,15 @@ from typing import Final
 import duckdb
 import polars as pl
 
-from costboard.warehouse import writer
+from costboard.warehouse import tables, writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.lake import LAKE
-from costboard.warehouse.schema import NATURAL_KEYS
+from costboard.warehouse.tables import ESTIMATES, matching
 from costboard.warehouse.writer import TableChanges, WriteResult
 
-TABLE: Final = "estimate_records"
-#: The stored columns, in table order.
-COLUMNS: Final = (
-    "input_snapshot_id",
-    "estimator",
-    "estimator_version",
-    "params_hash",
-    "subject",
-    "as_of",
-    "metric",
-    "scope",
-    "value",
-    "low",
-    "high",
-    "unit",
-    "inputs",
-    "parameters",
-    "note",
-)
-_KEY: Final = NATURAL_KEYS[TABLE]
-_COMPARED: Final = tuple(c for c in COLUMNS if c not in _KEY)
+#: The stored table and its columns, in table order (from the table registry).
+TABLE: Final = ESTIMATES.name
+COLUMNS: Final = ESTIMATES.columns
 #: A new run's row supersedes a stored row of the same input snapshot with these in common.
 _SUPERSEDES: Final = ("input_snapshot_id", "estimator", "subject", "as_of", "metric", "scope")
 
@@ -87,67 +69,47 @@ def _stored_frame(estimates: pl.DataFrame, input_snapshot: int) -> pl.DataFrame:
     ).select(COLUMNS)
 
 
+def _remove_superseded(
+    connection: duckdb.DuckDBPyConnection, frame: pl.DataFrame, complete: Sequence[str]
+) -> int:
+    """Remove the stored rows of the ``complete`` estimators that a row of ``frame`` supersedes
+    (the same input snapshot, estimator, subject, date, metric and scope under another key:
+    another version or other parameters); returns how many."""
+    if not complete:
+        return 0
+    # Only estimators that ran without error supersede what they stored before.
+    newer = frame.filter(pl.col("estimator").is_in(list(complete)))
+    stored = f"{LAKE}.{ESTIMATES.name}"
+    connection.register("_superseding", newer.to_arrow())
+    try:
+        stale = f"""
+            EXISTS (SELECT 1 FROM _superseding AS n WHERE {matching("n", stored, _SUPERSEDES)})
+            AND NOT EXISTS (SELECT 1 FROM _superseding AS n WHERE {matching("n", stored, ESTIMATES.key)})
+        """
+        row = connection.execute(f"SELECT count(*) FROM {stored} WHERE {stale}").fetchone()
+        removed = int(row[0]) if row else 0
+        if removed:
+            connection.execute(f"DELETE FROM {stored} WHERE {stale}")
+    finally:
+        connection.unregister("_superseding")
+    return removed
+
+
 def write_body(
     connection: duckdb.DuckDBPyConnection,
     estimates: pl.DataFrame,
     input_snapshot: int,
     complete: Sequence[str] = (),
 ) -> dict[str, TableChanges]:
-    """The body of an estimate write: add new keys, replace rows whose values changed, and
-    remove the ``complete`` estimators' rows of this input snapshot that this run superseded
-    (the same estimator, subject, date, metric and scope under another version or other
-    parameters)."""
+    """The body of an estimate write: remove the ``complete`` estimators' rows of this input
+    snapshot that this run superseded, then merge (add new keys, replace rows whose values
+    changed: the same key with other numbers means an estimator changed without a version
+    bump)."""
     frame = _stored_frame(estimates, input_snapshot)
-    connection.register("_estimates", frame.to_arrow())
-    removed = 0
-    try:
-        if complete:
-            # Only estimators that ran without error supersede what they stored before.
-            names = pl.DataFrame({"estimator": list(complete)}, schema={"estimator": pl.String})
-            connection.register("_complete", names.to_arrow())
-            same = " AND ".join(f"n.{k} = {LAKE}.{TABLE}.{k}" for k in _SUPERSEDES)
-            exact = " AND ".join(f"n.{k} = {LAKE}.{TABLE}.{k}" for k in _KEY)
-            stale = f"""
-                input_snapshot_id = ? AND estimator IN (SELECT estimator FROM _complete)
-                AND EXISTS (SELECT 1 FROM _estimates AS n WHERE {same})
-                AND NOT EXISTS (SELECT 1 FROM _estimates AS n WHERE {exact})
-            """
-            removed = connection.execute(
-                f"SELECT count(*) FROM {LAKE}.{TABLE} WHERE {stale}", [input_snapshot]
-            ).fetchone()[0]  # type: ignore[index]
-            if removed:
-                connection.execute(f"DELETE FROM {LAKE}.{TABLE} WHERE {stale}", [input_snapshot])
-            connection.unregister("_complete")
-        on = " AND ".join(f"i.{k} = t.{k}" for k in _KEY)
-        differs = " OR ".join(f"i.{c} IS DISTINCT FROM t.{c}" for c in _COMPARED)
-        connection.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _estimate_plan AS
-            SELECT i.*, t.subject IS NULL AS _is_new
-            FROM _estimates AS i
-            LEFT JOIN {LAKE}.{TABLE} AS t ON {on}
-            WHERE t.subject IS NULL OR ({differs})
-            """
-        )
-        added, changed = connection.execute(
-            "SELECT count(*) FILTER (WHERE _is_new), count(*) FILTER (WHERE NOT _is_new) "
-            "FROM _estimate_plan"
-        ).fetchone()  # type: ignore[misc]
-        if changed:
-            # The same key with other numbers: the estimator changed without a version bump.
-            match = " AND ".join(f"{LAKE}.{TABLE}.{k} = p.{k}" for k in _KEY)
-            connection.execute(
-                f"DELETE FROM {LAKE}.{TABLE} USING _estimate_plan AS p WHERE NOT p._is_new AND {match}"
-            )
-        if added or changed:
-            columns = ", ".join(COLUMNS)
-            connection.execute(
-                f"INSERT INTO {LAKE}.{TABLE} ({columns}) SELECT {columns} FROM _estimate_plan"
-            )
-        connection.execute("DROP TABLE _estimate_plan")
-    finally:
-        connection.unregister("_estimates")
-    return {TABLE: TableChanges(added=int(added), changed=int(changed), removed=int(removed))}
+    removed = _remove_superseded(connection, frame, complete)
+    changes = tables.merge(connection, ESTIMATES, frame)
+    changes.removed = removed
+    return {TABLE: changes}
 
 
 def store(
@@ -178,13 +140,18 @@ def store(
     )
 
 
-def stored(connection: duckdb.DuckDBPyConnection, subject: str | None = None) -> pl.DataFrame:
-    """The ``estimates`` view (optionally one subject's), newest evidence date first."""
+def stored(
+    connection: duckdb.DuckDBPyConnection, subject: str | None = None, *, database: str = LAKE
+) -> pl.DataFrame:
+    """The ``estimates`` view (optionally one subject's), newest evidence date first.
+
+    ``database``: the name the lake is attached under (the dashboard pins one per snapshot).
+    """
     return connection.execute(
         f"""
         SELECT subject, as_of, estimator, estimator_version, metric, scope, value, low, high,
                unit, snapshot_id, inputs, note
-        FROM {LAKE}.estimates
+        FROM {database}.estimates
         WHERE ? IS NULL OR subject = ?
         ORDER BY subject, as_of DESC, metric, scope, estimator
         """,
@@ -192,13 +159,15 @@ def stored(connection: duckdb.DuckDBPyConnection, subject: str | None = None) ->
     ).pl()
 
 
-def reconciliation(connection: duckdb.DuckDBPyConnection, subject: str) -> pl.DataFrame:
+def reconciliation(
+    connection: duckdb.DuckDBPyConnection, subject: str, *, database: str = LAKE
+) -> pl.DataFrame:
     """The ``reconciliation`` view for one subject: each claim against each estimate."""
     return connection.execute(
         f"""
         SELECT claim_id, claimant, stated_on, metric, scope, estimator, claim_value,
                value, low, high, unit, ratio, inside_range
-        FROM {LAKE}.reconciliation
+        FROM {database}.reconciliation
         WHERE subject = ?
         ORDER BY stated_on, metric, scope, claim_id, estimator
         """,

@@ -18,6 +18,7 @@ from costboard.warehouse import writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.lake import LAKE
+from costboard.warehouse.tables import CLAIMS, PRICES, SOURCES, SUBJECTS, TAGS, Table
 from costboard.warehouse.writer import TableChanges, WriteResult
 
 
@@ -34,49 +35,15 @@ class DiffTable:
     key: tuple[str, ...]
     columns: tuple[str, ...]
 
+    @classmethod
+    def of(cls, table: Table) -> DiffTable:
+        """Diff's view of a registered table: by its natural key, over its compared columns."""
+        return cls(table.label, table.name, table.key, table.compared)
 
+
+#: The tables diff compares, in the order it shows them (claims first: what people look for).
 DIFF_TABLES: dict[str, DiffTable] = {
-    t.name: t
-    for t in (
-        DiffTable(
-            "claims",
-            "claim_records",
-            ("claim_id",),
-            (
-                "subject",
-                "metric",
-                "scope",
-                "qualifier",
-                "value",
-                "low",
-                "high",
-                "unit",
-                "value_as_written",
-                "low_as_written",
-                "high_as_written",
-                "unit_as_written",
-                "claimant",
-                "stated_on",
-                "source_url",
-                "quote",
-                "note",
-            ),
-        ),
-        DiffTable(
-            "prices",
-            "price_records",
-            ("ticker", "date"),
-            ("open", "high", "low", "close", "adj_close", "volume", "adjusted", "source_url"),
-        ),
-        DiffTable(
-            "subjects",
-            "subjects",
-            ("subject",),
-            ("name", "kind", "developer", "members", "released_on", "note"),
-        ),
-        DiffTable("sources", "sources", ("source_url",), ("source_title",)),
-        DiffTable("tags", "tags", ("tag",), ("snapshot_id", "author", "message")),
-    )
+    t.label: DiffTable.of(t) for t in (CLAIMS, PRICES, SUBJECTS, SOURCES, TAGS)
 }
 
 
@@ -128,14 +95,19 @@ def resolve_ref(connection: duckdb.DuckDBPyConnection, ref: str | int | None) ->
     return int(row[0])
 
 
-def log(connection: duckdb.DuckDBPyConnection, limit: int | None = None) -> pl.DataFrame:
-    """The snapshot history, newest first, with row counts and the tags on each snapshot."""
+def log(
+    connection: duckdb.DuckDBPyConnection, limit: int | None = None, *, database: str = LAKE
+) -> pl.DataFrame:
+    """The snapshot history, newest first, with row counts and the tags on each snapshot.
+
+    ``database``: the name the lake is attached under (the dashboard pins one per snapshot).
+    """
     query = f"""
         SELECT s.snapshot_id, s.snapshot_time, s.author, s.message, s.kind,
-               s.rows_added, s.rows_changed, s.rows_removed,
-               (SELECT string_agg(t.tag, ', ' ORDER BY t.tag) FROM {LAKE}.tags AS t
+               s.rows_added, s.rows_changed, s.rows_removed, s.changes_evidence,
+               (SELECT string_agg(t.tag, ', ' ORDER BY t.tag) FROM {database}.tags AS t
                  WHERE t.snapshot_id = s.snapshot_id) AS tags
-        FROM {LAKE}.snapshots AS s
+        FROM {database}.snapshots AS s
         ORDER BY s.snapshot_id DESC
         {f"LIMIT {int(limit)}" if limit else ""}
     """
@@ -246,7 +218,7 @@ def _reads_as_timestamp(text: str) -> bool:
     return True
 
 
-def tags(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def tags(connection: duckdb.DuckDBPyConnection, *, database: str = LAKE) -> pl.DataFrame:
     return connection.execute(
-        f"SELECT tag, snapshot_id, created_at, author, message FROM {LAKE}.tags ORDER BY tag"
+        f"SELECT tag, snapshot_id, created_at, author, message FROM {database}.tags ORDER BY tag"
     ).pl()

@@ -1,10 +1,10 @@
 """Ingest: read and validate every file, then write them all as one snapshot.
 
 Validation happens before the write lock is taken; nothing is written unless every file is
-clean. The write compares the incoming rows with the current tables by natural key: new keys
-are added, keys whose values differ replace their row (a claim's new version; the old one
-stays readable in earlier snapshots), identical rows are skipped. When nothing differs no
-snapshot is made.
+clean. The write merges each table's incoming rows by natural key (:func:`tables.merge`):
+new keys are added, keys whose values differ replace their row (a claim's new version; the
+old one stays readable in earlier snapshots), identical rows are skipped. When nothing
+differs no snapshot is made.
 """
 
 from __future__ import annotations
@@ -17,53 +17,23 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from costboard.warehouse import formats, readers, validate, writer
+from costboard.warehouse import formats, readers, tables, validate, writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
 from costboard.warehouse.lake import LAKE
 from costboard.warehouse.readers import RawTable
-from costboard.warehouse.schema import NATURAL_KEYS
+from costboard.warehouse.tables import CLAIMS, PRICES, SOURCES, SUBJECTS
 from costboard.warehouse.writer import TableChanges, WriteResult
 
 Progress = Callable[[str], None]
 
-#: Each file kind's validator (Yahoo and Stooq exports are mapped onto "prices" first).
-VALIDATORS = {"claims": validate.claims, "subjects": validate.subjects, "prices": validate.prices}
-
-#: (user-facing table name, stored table, columns in stored order)
-CLAIM_TABLE_COLUMNS = (
-    "claim_id",
-    "subject",
-    "metric",
-    "scope",
-    "qualifier",
-    "value",
-    "low",
-    "high",
-    "unit",
-    "value_as_written",
-    "low_as_written",
-    "high_as_written",
-    "unit_as_written",
-    "claimant",
-    "stated_on",
-    "source_url",
-    "quote",
-    "note",
-)
-SUBJECT_TABLE_COLUMNS = ("subject", "name", "kind", "developer", "members", "released_on", "note")
-PRICE_TABLE_COLUMNS = (
-    "ticker",
-    "date",
-    "open",
-    "high",
-    "low",
-    "close",
-    "adj_close",
-    "volume",
-    "adjusted",
-    "source_url",
-)
+#: Each file kind's validator (Yahoo and Stooq exports are mapped onto "prices" first). A
+#: kind is named after the table it fills: claims, subjects and prices are those tables' labels.
+VALIDATORS = {
+    CLAIMS.label: validate.claims,
+    SUBJECTS.label: validate.subjects,
+    PRICES.label: validate.prices,
+}
 
 
 @dataclass
@@ -143,11 +113,8 @@ def read_files(
 
 def _cross_file_duplicates(batch: Batch) -> list[InputError]:
     errors = []
-    for kind, key in (
-        ("claims", ["claim_id"]),
-        ("subjects", ["subject"]),
-        ("prices", ["ticker", "date"]),
-    ):
+    for table in (CLAIMS, SUBJECTS, PRICES):
+        kind, key = table.label, list(table.key)
         frame = batch.frame(kind)
         if frame is None or len(getattr(batch, kind)) < 2:
             continue
@@ -235,48 +202,6 @@ def _subject_reference_errors(
     return errors
 
 
-def merge_table(
-    connection: duckdb.DuckDBPyConnection,
-    table: str,
-    incoming: pl.DataFrame,
-    columns: Sequence[str],
-    *,
-    compare: Sequence[str] | None = None,
-) -> TableChanges:
-    """Add new keys and replace changed rows of ``table``; returns the counts.
-
-    ``compare`` limits which columns count as a change (default: every non-key column).
-    """
-    key = NATURAL_KEYS[table]
-    compare = compare if compare is not None else [c for c in columns if c not in key]
-    connection.register("_incoming", incoming.select(columns).to_arrow())
-    on = " AND ".join(f"i.{k} = t.{k}" for k in key)
-    differs = " OR ".join(f"i.{c} IS DISTINCT FROM t.{c}" for c in compare) or "false"
-    connection.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _plan AS
-        SELECT i.*, t.{key[0]} IS NULL AS _is_new
-        FROM _incoming AS i LEFT JOIN {LAKE}.{table} AS t ON {on}
-        WHERE t.{key[0]} IS NULL OR ({differs})
-        """
-    )
-    added, changed = connection.execute(
-        "SELECT count(*) FILTER (WHERE _is_new), count(*) FILTER (WHERE NOT _is_new) FROM _plan"
-    ).fetchone()
-    if changed:
-        match = " AND ".join(f"{LAKE}.{table}.{k} = p.{k}" for k in key)
-        connection.execute(
-            f"DELETE FROM {LAKE}.{table} USING _plan AS p WHERE NOT p._is_new AND {match}"
-        )
-    if added or changed:
-        connection.execute(
-            f"INSERT INTO {LAKE}.{table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _plan"
-        )
-    connection.execute("DROP TABLE _plan")
-    connection.unregister("_incoming")
-    return TableChanges(added=int(added), changed=int(changed))
-
-
 def write_batch(
     connection: duckdb.DuckDBPyConnection, batch: Batch, progress: Progress | None = None
 ) -> dict[str, TableChanges]:
@@ -285,31 +210,23 @@ def write_batch(
     if errors:
         raise IngestError(errors)
     changes: dict[str, TableChanges] = {}
-    subjects = batch.frame("subjects")
+    subjects = batch.frame(SUBJECTS.label)
     if subjects is not None:
-        changes["subjects"] = merge_table(connection, "subjects", subjects, SUBJECT_TABLE_COLUMNS)
+        changes[SUBJECTS.label] = tables.merge(connection, SUBJECTS, subjects)
     sources = _sources(batch)
     if sources is not None:
         # A price file names no title: an existing title is never blanked by one.
         titled = sources.filter(pl.col("source_title").is_not_null())
         untitled = sources.filter(pl.col("source_title").is_null())
-        changes["sources"] = merge_table(
-            connection, "sources", titled, ("source_url", "source_title")
-        )
-        extra = merge_table(
-            connection, "sources", untitled, ("source_url", "source_title"), compare=()
-        )
-        changes["sources"].added += extra.added
-    claims = batch.frame("claims")
-    if claims is not None:
-        if progress:
-            progress(f"writing {claims.height:,} claims")
-        changes["claims"] = merge_table(connection, "claim_records", claims, CLAIM_TABLE_COLUMNS)
-    prices = batch.frame("prices")
-    if prices is not None:
-        if progress:
-            progress(f"writing {prices.height:,} prices")
-        changes["prices"] = merge_table(connection, "price_records", prices, PRICE_TABLE_COLUMNS)
+        changes[SOURCES.label] = tables.merge(connection, SOURCES, titled)
+        extra = tables.merge(connection, SOURCES, untitled, compared=())
+        changes[SOURCES.label].added += extra.added
+    for table in (CLAIMS, PRICES):
+        frame = batch.frame(table.label)
+        if frame is not None:
+            if progress:
+                progress(f"writing {frame.height:,} {table.label}")
+            changes[table.label] = tables.merge(connection, table, frame)
     return changes
 
 

@@ -1,34 +1,16 @@
 """Create the warehouse: the DuckLake catalog, its tables and its documented views.
 
-The DDL lives in ``sql/``, one file per table or view, applied in file-name order.
+The DDL lives in ``sql/``, one file per table or view, applied in file-name order; the
+tables' natural keys and the columns read from their DDL are in :mod:`tables`.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from costboard.warehouse import lake, writer
 from costboard.warehouse.config import WarehouseConfig
-
-#: Every table costboard owns, with its natural key (DuckLake has no primary keys).
-NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "subjects": ("subject",),
-    "sources": ("source_url",),
-    "claim_records": ("claim_id",),
-    "price_records": ("ticker", "date"),
-    "tags": ("tag",),
-    "estimate_records": (
-        "input_snapshot_id",
-        "estimator",
-        "estimator_version",
-        "params_hash",
-        "subject",
-        "as_of",
-        "metric",
-        "scope",
-    ),
-}
+from costboard.warehouse.tables import TABLES, sql_folder
 
 
 class WarehouseExists(RuntimeError):
@@ -37,8 +19,9 @@ class WarehouseExists(RuntimeError):
 
 def ddl_statements() -> list[tuple[str, str]]:
     """(file name, SQL) for every DDL file, in the order they are applied."""
-    folder = resources.files("costboard.warehouse") / "sql"
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
+    files = sorted(
+        (f for f in sql_folder().iterdir() if f.name.endswith(".sql")), key=lambda f: f.name
+    )
     return [(f.name, f.read_text(encoding="utf-8")) for f in files]
 
 
@@ -72,7 +55,7 @@ def create(config: WarehouseConfig, *, author: str | None = None) -> int:
         connection.execute(f"CALL {lake.LAKE}.set_option('require_commit_message', true)")
         for _, sql in ddl_statements():
             connection.execute(sql)
-        return {"schema": writer.TableChanges(added=len(NATURAL_KEYS))}
+        return {"schema": writer.TableChanges(added=len(TABLES))}
 
     result = writer.write(
         config, body, message="create the costboard warehouse", author=author, kind="init"

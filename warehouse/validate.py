@@ -16,39 +16,17 @@ import polars as pl
 
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
 from costboard.warehouse.readers import RawTable
+from costboard.warehouse.tables import CLAIMS, PRICES, SUBJECTS, Table
 from costboard.warehouse.vocabulary import METRICS, SCOPES, SUBJECT_KINDS, UNITS
 
-CLAIM_COLUMNS = (
-    "claim_id",
-    "subject",
-    "metric",
-    "scope",
-    "qualifier",
-    "value",
-    "low",
-    "high",
-    "unit",
-    "claimant",
-    "stated_on",
-    "source_url",
-    "source_title",
-    "quote",
-    "note",
-)
+#: A claims file has the stored claim columns except the figures as written (ingest keeps
+#: them from value, low, high and unit), plus its source's title (stored in ``sources``).
+CLAIM_COLUMNS = (*(c for c in CLAIMS.columns if not c.endswith("_as_written")), "source_title")
 CLAIM_REQUIRED = ("subject", "metric", "scope", "unit", "claimant", "stated_on", "source_url")
-SUBJECT_COLUMNS = ("subject", "name", "kind", "developer", "members", "released_on", "note")
+SUBJECT_COLUMNS = SUBJECTS.columns
 SUBJECT_REQUIRED = ("subject", "kind")
-PRICE_COLUMNS = (
-    "date",
-    "ticker",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "adjusted",
-    "source_url",
-)
+#: A price file in costboard's layout has the stored price columns (adj_close is optional).
+PRICE_COLUMNS = PRICES.columns
 PRICE_REQUIRED = ("date", "ticker", "close")
 
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
@@ -112,6 +90,14 @@ def column_errors(
 def _with_missing(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in columns if c not in frame.columns]
     return frame.with_columns(missing) if missing else frame
+
+
+def _as_stored(
+    table: Table, frame: pl.DataFrame, derived: dict[str, pl.Expr], *extra: str
+) -> pl.DataFrame:
+    """``frame`` in ``table``'s stored columns and order: each from ``derived`` where given,
+    else as read; ``extra`` columns (not stored in ``table``) follow."""
+    return frame.select(*(derived.get(c, pl.col(c)).alias(c) for c in table.columns), *extra)
 
 
 def _typed(frame: pl.DataFrame, numbers: Sequence[str], dates: Sequence[str]) -> pl.DataFrame:
@@ -307,24 +293,19 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
             ),
         ).alias("claim_id")
     )
-    normalised = with_ids.select(
-        "claim_id",
-        "subject",
-        "metric",
-        "scope",
-        "qualifier",
-        *((_number(c) * factor).alias(c) for c in ("value", "low", "high")),
-        pl.col("metric").replace_strict(metric_base, default=None).alias("unit"),
-        *(_number(c).alias(f"{c}_as_written") for c in ("value", "low", "high")),
-        pl.col("unit").alias("unit_as_written"),
-        "claimant",
-        _date("stated_on").alias("stated_on"),
-        "source_url",
-        "quote",
-        "note",
+    normalised = _as_stored(
+        CLAIMS,
+        with_ids,
+        {
+            **{c: _number(c) * factor for c in ("value", "low", "high")},
+            "unit": pl.col("metric").replace_strict(metric_base, default=None),
+            **{f"{c}_as_written": _number(c) for c in ("value", "low", "high")},
+            "unit_as_written": pl.col("unit"),
+            "stated_on": _date("stated_on"),
+        },
         "source_title",
     )
-    raise_if(_conflicting_duplicates(table, normalised, ["claim_id"]))
+    raise_if(_conflicting_duplicates(table, normalised, CLAIMS.key))
     return normalised
 
 
@@ -355,16 +336,15 @@ def subjects(table: RawTable, *, today: dt.date) -> pl.DataFrame:
         *_date_checks("released_on", required=False, today=today),
     ]
     run_checks(table, raw, checks)
-    normalised = raw.select(
-        "subject",
-        "name",
-        "kind",
-        "developer",
-        pl.col("members").str.split(";").list.eval(pl.element().str.strip_chars()).alias("members"),
-        _date("released_on").alias("released_on"),
-        "note",
+    normalised = _as_stored(
+        SUBJECTS,
+        raw,
+        {
+            "members": pl.col("members").str.split(";").list.eval(pl.element().str.strip_chars()),
+            "released_on": _date("released_on"),
+        },
     )
-    raise_if(_conflicting_duplicates(table, normalised, ["subject"]))
+    raise_if(_conflicting_duplicates(table, normalised, SUBJECTS.key))
     return normalised
 
 
@@ -373,9 +353,9 @@ def subjects(table: RawTable, *, today: dt.date) -> pl.DataFrame:
 
 def prices(table: RawTable, *, today: dt.date) -> pl.DataFrame:
     """Validate a price table already mapped to costboard's layout (see formats.py)."""
-    raise_if(column_errors(table, (*PRICE_COLUMNS, "adj_close"), PRICE_REQUIRED))
+    raise_if(column_errors(table, PRICE_COLUMNS, PRICE_REQUIRED))
     raw = _typed(
-        _with_missing(table.frame, (*PRICE_COLUMNS, "adj_close")),
+        _with_missing(table.frame, PRICE_COLUMNS),
         ("open", "high", "low", "close", "adj_close", "volume"),
         ("date",),
     )
@@ -433,18 +413,19 @@ def prices(table: RawTable, *, today: dt.date) -> pl.DataFrame:
         _url_check("source_url"),
     ]
     run_checks(table, raw, checks)
-    normalised = raw.select(
-        pl.col("ticker"),
-        _date("date").alias("date"),
-        *(_number(c).alias(c) for c in ("open", "high", "low", "close", "adj_close")),
-        _number("volume").cast(pl.Int64).alias("volume"),
-        pl.when(adjusted.is_in(TRUE_WORDS))
-        .then(True)
-        .when(adjusted.is_in(FALSE_WORDS))
-        .then(False)
-        .otherwise(None)
-        .alias("adjusted"),
-        "source_url",
+    normalised = _as_stored(
+        PRICES,
+        raw,
+        {
+            "date": _date("date"),
+            **{c: _number(c) for c in ("open", "high", "low", "close", "adj_close")},
+            "volume": _number("volume").cast(pl.Int64),
+            "adjusted": pl.when(adjusted.is_in(TRUE_WORDS))
+            .then(True)
+            .when(adjusted.is_in(FALSE_WORDS))
+            .then(False)
+            .otherwise(None),
+        },
     )
-    raise_if(_conflicting_duplicates(table, normalised, ["ticker", "date"]))
+    raise_if(_conflicting_duplicates(table, normalised, PRICES.key))
     return normalised

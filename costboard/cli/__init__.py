@@ -19,12 +19,40 @@ from costboard.cli.context import pass_config  # noqa: F401  (re-exported for co
     type=click.Path(file_okay=False),
     help="The warehouse's home folder [env COSTBOARD_HOME; default ~/.costboard].",
 )
+@click.option(
+    "--hook-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds a plugin's hook may take when plugins load [env COSTBOARD_HOOK_TIMEOUT; "
+    "default 10].",
+)
+@click.option(
+    "--estimator-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds one estimator may take on one run [env COSTBOARD_ESTIMATOR_TIMEOUT; default 10].",
+)
 @click.version_option(package_name="costboard")
 @click.pass_context
-def main(context: click.Context, home: str | None) -> None:
+def main(
+    context: click.Context,
+    home: str | None,
+    hook_timeout: float | None,
+    estimator_timeout: float | None,
+) -> None:
     """costboard: claims about what AI models cost, checked against independent cost models."""
+    import os
+
+    from costboard.plugins import manager
     from costboard.warehouse.config import WarehouseConfig
 
+    # Through the environment, so that gunicorn's workers (costboard serve) inherit them too.
+    for variable, seconds in (
+        (manager.HOOK_TIMEOUT_ENV, hook_timeout),
+        (manager.ESTIMATOR_TIMEOUT_ENV, estimator_timeout),
+    ):
+        if seconds is not None:
+            os.environ[variable] = repr(seconds)
     context.obj = WarehouseConfig.resolve(home)
 
 

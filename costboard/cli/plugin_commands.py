@@ -13,6 +13,9 @@ from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.output import echo_frame
 from costboard.warehouse.config import WarehouseConfig
 
+#: The exit status when some plugin failed; the others' estimates were still stored.
+PLUGINS_FAILED = 3
+
 
 def _window(text: str) -> tuple[dt.date, dt.date]:
     start, sep, end = text.partition(":")
@@ -109,10 +112,10 @@ def _explain(config: WarehouseConfig, subject: str, ref: str | None) -> None:
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=None,
     metavar="SECONDS",
-    help="Seconds each estimator may take.",
+    help="Seconds each estimator may take [default: --estimator-timeout].",
 )
 @click.option("--dry-run", is_flag=True, help="Compute and count, write nothing.")
 @pass_config
@@ -130,45 +133,51 @@ def estimate_command(
     """Run every estimator on every subject and evidence date, and store the estimates.
 
     Estimates are keyed by the input snapshot (the latest that changed evidence), estimator,
-    version and parameters: running again on the same evidence writes nothing.
+    version and parameters: running again on the same evidence writes nothing. Exits 3 when
+    any plugin failed (the other estimators' estimates are stored).
     """
     if subject:
         _explain(config, subject, ref)
         return
-    from costboard.plugins.evidence import load_evidence
-    from costboard.plugins.run import DEFAULT_TIMEOUT, run_estimators
-    from costboard.warehouse import estimates, history, lake
+    from costboard.plugins import pipeline
+    from costboard.warehouse import history, lake
 
     asked = [_window(w) for w in windows]
     with lake.connect(config) as connection:
         snapshot = history.resolve_ref(connection, ref)
-        source = estimates.input_snapshot_id(connection, at=snapshot)
-        if source is None:
-            click.echo("no evidence yet: ingest claims first")
-            return
-        # "Today" is the day the evidence snapshot was written, so the stored estimates are a
-        # function of that snapshot alone: a re-run on a later day writes nothing.
-        today = estimates.snapshot_date(connection, source)
-    evidence = load_evidence(config, source, today=today)  # type: ignore[arg-type]
-    frame, statuses = run_estimators(
-        evidence, windows=asked, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT
+        source = pipeline.evidence_snapshot(connection, at=snapshot)
+    if source is None:
+        click.echo("no evidence yet: ingest claims first")
+        return
+    with lake.connect(config, snapshot_id=source.snapshot_id) as connection:
+        evidence = pipeline.read_evidence(connection, source)
+    run = pipeline.run(evidence, windows=asked, timeout=timeout)
+    frame = run.estimates
+    echo_frame(
+        _status_frame(run.statuses), title=f"estimators on evidence snapshot {source.snapshot_id}"
     )
-    echo_frame(_status_frame(statuses), title=f"estimators on evidence snapshot {source}")
-    failed = [s for s in statuses if s.status not in ("ok", "disabled")]
-    for status in failed:
+    for status in run.failed:
         click.echo(
             f"warning: {status.estimator or status.plugin}: {status.status}: {status.error}",
             err=True,
         )
+    from costboard.warehouse import estimates
+    from costboard.warehouse.tables import ESTIMATES
+
     message = message or (
         f"estimate: {frame.height} estimates by {frame['estimator'].n_unique()} estimators "
-        f"from evidence snapshot {source}"
+        f"from evidence snapshot {source.snapshot_id}"
     )
-    complete = [s.estimator for s in statuses if s.status == "ok" and s.estimator]
     result = estimates.store(
-        config, frame, source, message=message, author=author, complete=complete, dry_run=dry_run
+        config,
+        frame,
+        source.snapshot_id,
+        message=message,
+        author=author,
+        complete=run.complete,
+        dry_run=dry_run,
     )
-    counts = result.changes.get(estimates.TABLE)
+    counts = result.changes.get(ESTIMATES.name)
     summary = f"+{counts.added} ~{counts.changed} -{counts.removed}" if counts else "+0"
     if dry_run:
         click.echo(f"dry run, nothing written: estimate_records {summary}")
@@ -176,22 +185,25 @@ def estimate_command(
         click.echo(f"snapshot {result.snapshot_id}: estimate_records {summary}")
     else:
         click.echo(
-            f"nothing new: the estimates of evidence snapshot {source} are already stored; "
-            "no snapshot was made"
+            f"nothing new: the estimates of evidence snapshot {source.snapshot_id} are already "
+            "stored; no snapshot was made"
         )
+    if run.failed:
+        raise SystemExit(PLUGINS_FAILED)
 
 
-def _plugin_rows(config: WarehouseConfig, run: bool, timeout: float) -> list[dict[str, object]]:
+def _plugin_rows(
+    config: WarehouseConfig, run: bool, timeout: float | None
+) -> list[dict[str, object]]:
+    from costboard.plugins import pipeline
     from costboard.plugins.manager import get_manager
-    from costboard.plugins.run import run_estimators
     from costboard.warehouse import schema
 
     manager = get_manager()
     statuses = None
-    if run and schema.is_initialised(config):
-        from costboard.plugins.evidence import load_evidence
-
-        _, statuses = run_estimators(load_evidence(config), timeout=timeout, manager=manager)
+    evidence = pipeline.load_evidence(config) if run and schema.is_initialised(config) else None
+    if evidence is not None:
+        statuses = pipeline.run(evidence, timeout=timeout, manager=manager).statuses
     by_name = {(s.estimator or s.plugin): s for s in statuses or []}
     rows: list[dict[str, object]] = []
     for loaded in manager.estimators():
@@ -241,21 +253,33 @@ def _plugin_rows(config: WarehouseConfig, run: bool, timeout: float) -> list[dic
     is_flag=True,
     help="Only load the plugins; do not try each estimator on the warehouse's evidence.",
 )
-@click.option("--timeout", type=float, default=10.0, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds each estimator may take [default: --estimator-timeout].",
+)
 @click.pass_context
-def plugins_group(context: click.Context, as_json: bool, no_run: bool, timeout: float) -> None:
+def plugins_group(
+    context: click.Context, as_json: bool, no_run: bool, timeout: float | None
+) -> None:
     """List every estimator: name, version, distribution, hooks, status, last error.
 
     Unless --no-run, each estimator is tried on the warehouse's latest evidence (nothing is
-    written), so the status says whether it works on real data.
+    written), so the status says whether it works on real data. Exits 3 when any plugin
+    failed to load or run.
     """
     if context.invoked_subcommand is not None:
         return
     config = context.find_object(WarehouseConfig)
     assert config is not None
     rows = _plugin_rows(config, run=not no_run, timeout=timeout)
+    failed = any(r["status"] in ("error", "timeout") for r in rows)
     if as_json:
         click.echo(json.dumps(rows, indent=1, default=str))
+        if failed:
+            raise SystemExit(PLUGINS_FAILED)
         return
     frame = pl.DataFrame(
         [
@@ -275,6 +299,8 @@ def plugins_group(context: click.Context, as_json: bool, no_run: bool, timeout: 
         },
     )
     echo_frame(frame, title="costboard estimators")
+    if failed:
+        raise SystemExit(PLUGINS_FAILED)
 
 
 @plugins_group.command(name="new")

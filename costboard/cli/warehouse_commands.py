@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.output import FORMATS, echo_frame
-from costboard.warehouse import demo, formats, history, ingest, lake, schema
+from costboard.warehouse import demo, formats, history, ingest, lake, readonly_sql, schema
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.readers import LARGE_FILE_BYTES
 from costboard.warehouse.writer import WriteResult
@@ -268,10 +268,12 @@ def _run_sql(
     connection: duckdb.DuckDBPyConnection, query: str, fmt: str, *, exit_on_error: bool
 ) -> None:
     try:
-        _refuse_writing_functions(query)
+        _check_read_only(query)
         relation = connection.sql(query)
-    except duckdb.Error as error:
-        click.echo(f"error: {error}", err=True)
+    except (duckdb.Error, readonly_sql.NotReadOnly, readonly_sql.Unparsable) as error:
+        read_only = isinstance(error, readonly_sql.NotReadOnly)
+        why = "refused, costboard sql is read-only: " if read_only else ""
+        click.echo(f"error: {why}{error}", err=True)
         if exit_on_error:
             raise SystemExit(1) from None
         return
@@ -279,20 +281,12 @@ def _run_sql(
         echo_frame(relation.pl(), fmt)
 
 
-def _refuse_writing_functions(query: str) -> None:
-    """The attach is read-only, but DuckLake's maintenance functions (callable from a SELECT)
-    still delete data files on one: refuse them as the dashboard's fence does."""
-    from costboard.dashboard.fence import QueryError, refused_function
-
-    for statement in duckdb.extract_statements(query):
-        if statement.type.name != "SELECT":
-            continue
-        try:
-            refusal = refused_function(statement.query)
-        except QueryError:
-            continue  # syntax the checker cannot read: DuckDB itself will judge it
-        if refusal:
-            raise duckdb.PermissionException(refusal)
+def _check_read_only(query: str) -> None:
+    """Every statement through the warehouse's read-only check, as on the dashboard's SQL page:
+    the attach is read-only, but DuckLake's maintenance functions (which a SELECT, an EXPLAIN
+    ANALYZE, a CALL or a PIVOT can run) still delete data files on one."""
+    for statement in readonly_sql.parse(query):
+        readonly_sql.check_statement(statement)
 
 
 def _repl(connection: duckdb.DuckDBPyConnection, fmt: str, snapshot_id: int | None) -> None:

@@ -15,7 +15,7 @@ import polars as pl
 from dash import Input, Output, callback, dcc, html
 
 from costboard.dashboard import components as ui
-from costboard.dashboard import views
+from costboard.dashboard import estimators, views
 from costboard.dashboard.data import Window
 
 PAGE = "market"
@@ -186,15 +186,19 @@ def layout(
 def window_rows(
     snapshot_id: int, tickers: list[str], window: Window
 ) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """The event-window table for these tickers and every group made only of them."""
+    """The event-window table for these tickers and every group made only of them.
+
+    The moves are ``market_cap_move``'s own window estimates: the page computes none itself.
+    """
     reader = ui.reader()
-    moves = reader.window_moves(snapshot_id, tickers, window)
     groups = reader.groups(snapshot_id).filter(
         pl.col("members").list.eval(pl.element().is_in(tickers)).list.all()
     )
     subjects = tickers + groups["subject"].to_list()
+    moves, _ = estimators.window_moves(reader, snapshot_id, (window.start, window.end))
+    moves = moves.filter(pl.col("subject").is_in(subjects))
     claims = reader.window_claims(snapshot_id, subjects, window)
-    table = views.window_table(moves, groups, claims)
+    table = views.window_table(moves, groups["subject"].to_list(), claims)
     return table, ui.rows(table)
 
 

@@ -192,17 +192,30 @@ def scenario(snapshot_id: int, picked: list[str], overrides: dict[str, float]) -
     state = ui.url_state(PAGE, snapshot_id, {"subject": picked, **overrides})
     status_line = ui.snapshot_status(snapshot_id, reader.latest_id())
     try:
-        baseline = estimators.run_live(reader, snapshot_id, {})
         live = estimators.run_live(reader, snapshot_id, overrides)
     except ValueError as error:
         return [], [], [], ui.notice(str(error), "error"), status_line, state
+    # The baseline is what `costboard estimate` stored for this snapshot, not a second run.
+    baseline = reader.estimates(snapshot_id, picked)
     mine = pl.col("subject").is_in(picked)
-    comparison = views.compare(baseline.estimates.filter(mine), live.estimates.filter(mine))
+    comparison = views.compare(baseline, live.estimates.filter(mine))
     failing = [s for s in live.statuses if s.status not in ("ok", "disabled")]
     notes = [
         ui.notice(
             f"Overrides: {', '.join(f'{k} = {v:g}' for k, v in overrides.items()) or 'none'}; "
-            f"evidence of snapshot {live.evidence_snapshot}; nothing written.",
+            f"evidence of snapshot {live.evidence_snapshot}; beside the stored estimates; "
+            "nothing written.",
+        ),
+        *(
+            [
+                ui.notice(
+                    f"No stored estimates at snapshot {snapshot_id}: `costboard estimate "
+                    f"--as-of {snapshot_id}` stores them. Only the what-if values are shown.",
+                    "error",
+                )
+            ]
+            if baseline.is_empty()
+            else []
         ),
         *[ui.notice(f"{s.estimator or s.plugin}: {s.status}: {s.error}", "error") for s in failing],
     ]

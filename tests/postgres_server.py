@@ -10,6 +10,7 @@ import glob
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,22 @@ def _as_server_user(command: list[str]) -> list[str]:
     if os.geteuid() == 0:
         return ["runuser", "-u", "postgres", "--", *command]
     return command
+
+
+@contextmanager
+def throwaway(prefix: str, port: int = 55433) -> Iterator[str]:
+    """A server in a fresh temporary folder, removed afterwards (skips, or fails in CI, when
+    PostgreSQL is not installed). Not under pytest's tmp folder: that is private to root, and
+    the server runs as ``postgres``."""
+    from tests import system
+
+    system.require(binaries() is not None, "PostgreSQL", "run `make system-deps` (postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        with running(folder, port) as dsn:
+            yield dsn
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

@@ -14,18 +14,11 @@ import pytest
 from costboard import Estimator, hookimpl
 from costboard.plugins import default_cloud_rental
 from costboard.plugins import manager as manager_module
-from costboard.plugins.manager import PluginManager
+from costboard.plugins.manager import PluginManager, built_in_names
 from costboard.plugins.run import run_estimators
 from costboard.testing import sample_evidence
 
-BUILT_INS = {
-    "amortized_hardware_energy",
-    "cloud_rental",
-    "compute_6nd",
-    "fleet_ownership",
-    "hardware_acquisition",
-    "market_cap_move",
-}
+BUILT_INS = built_in_names()
 EVIDENCE = sample_evidence()
 
 

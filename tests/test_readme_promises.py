@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from costboard.warehouse import ingest, lake, writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.readers import LARGE_FILE_BYTES
 from costboard.warehouse.writer import TableChanges
-from tests import postgres_server, system
+from tests import postgres_server
 from tests.conftest import REPO, CliCall, write
 
 SEED = REPO / "warehouse" / "seed"
@@ -238,19 +237,9 @@ def test_catalog_conflict_retry_does_not_retry_an_error_that_is_not_a_conflict(
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    system.require(
-        postgres_server.binaries() is not None,
-        "PostgreSQL",
-        "run `make system-deps` (Debian's postgresql)",
-    )
-    # Not under pytest's tmp folder: that is private to root, and the server runs as `postgres`.
-    folder = Path(tempfile.mkdtemp(prefix="costboard-pg-promises-"))
-    try:
-        # Not test_warehouse_postgres.py's port, in case both modules' servers overlap.
-        with postgres_server.running(folder, port=55434) as dsn:
-            yield dsn
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    # Not test_warehouse_postgres.py's port, in case both modules' servers overlap.
+    with postgres_server.throwaway("costboard-pg-promises-", port=55434) as dsn:
+        yield dsn
 
 
 @pytest.mark.slow

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,24 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from costboard.cli import main
-from tests import postgres_server, system
+from tests import postgres_server
 from tests.conftest import write
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    system.require(
-        postgres_server.binaries() is not None,
-        "PostgreSQL",
-        "run `make system-deps` (Debian's postgresql)",
-    )
-    # Not under pytest's tmp folder: that is private to root, and the server runs as `postgres`.
-    folder = Path(tempfile.mkdtemp(prefix="costboard-pg-"))
-    try:
-        with postgres_server.running(folder) as dsn:
-            yield dsn
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with postgres_server.throwaway("costboard-pg-") as dsn:
+        yield dsn
 
 
 def test_ingest_history_diff_and_sql_as_of_work_on_a_postgres_catalog(

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from costboard.plugins.manager import built_in_names
+
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 PIP = (sys.executable, "-m", "pip", "-q", "--disable-pip-version-check")
@@ -110,14 +112,7 @@ def test_the_installed_wheel_runs_the_readme_commands_outside_the_checkout(
     assert "loaded the demo data" in costboard("init", "--demo")
     assert "estimate_records" in costboard("estimate")
     plugins = json.loads(costboard("plugins", "--json"))
-    assert {p["name"] for p in plugins if p["status"] == "ok"} == {
-        "amortized_hardware_energy",
-        "cloud_rental",
-        "compute_6nd",
-        "fleet_ownership",
-        "hardware_acquisition",
-        "market_cap_move",
-    }
+    assert {p["name"] for p in plugins if p["status"] == "ok"} == built_in_names()
     value = costboard(
         "sql",
         "SELECT value FROM estimates WHERE subject = 'deepseek-v3' "

@@ -16,6 +16,15 @@ from costboard.warehouse.config import WarehouseConfig
 #: The exit status when some plugin failed; the others' estimates were still stored.
 PLUGINS_FAILED = 3
 
+#: One run's estimator time limit, overriding ``costboard --estimator-timeout``.
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds each estimator may take [default: --estimator-timeout].",
+)
+
 
 def _window(text: str) -> tuple[dt.date, dt.date]:
     start, sep, end = text.partition(":")
@@ -110,13 +119,7 @@ def _explain(config: WarehouseConfig, subject: str, ref: str | None) -> None:
     metavar="START:END",
     help="Also estimate market moves over START:END (repeatable).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    metavar="SECONDS",
-    help="Seconds each estimator may take [default: --estimator-timeout].",
-)
+@timeout_option
 @click.option("--dry-run", is_flag=True, help="Compute and count, write nothing.")
 @pass_config
 @friendly_errors
@@ -253,13 +256,7 @@ def _plugin_rows(
     is_flag=True,
     help="Only load the plugins; do not try each estimator on the warehouse's evidence.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    metavar="SECONDS",
-    help="Seconds each estimator may take [default: --estimator-timeout].",
-)
+@timeout_option
 @click.pass_context
 def plugins_group(
     context: click.Context, as_json: bool, no_run: bool, timeout: float | None

@@ -23,6 +23,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from costboard.plugins.manager import built_in_names
 from tests.browser.conftest import REPO, Browser, local_only
 from tests.browser.support import REVISED_CLAIM
 
@@ -48,14 +49,7 @@ V3_CLOUD_RENTAL = 5_576_000
 #: The CR8DL H800 listing as the seed has it, and as tests/browser/support.py revises it.
 CR8DL_SEED_PRICE, CR8DL_REVISED_PRICE = "3.42", "3.45"
 #: The six estimators costboard ships (plugins/default_*.py).
-BUILT_IN_ESTIMATORS = {
-    "amortized_hardware_energy",
-    "cloud_rental",
-    "compute_6nd",
-    "fleet_ownership",
-    "hardware_acquisition",
-    "market_cap_move",
-}
+BUILT_IN_ESTIMATORS = built_in_names()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

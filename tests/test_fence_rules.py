@@ -1,0 +1,197 @@
+"""The SQL fence's first two layers and its answers, without a warehouse: which statements and
+functions pass, the exact refusals, and how values come back as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+
+import pytest
+
+from costboard.dashboard import fence
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind"),
+    [
+        ("SELECT 1", "SELECT"),
+        ("select upper('x') from range(3)", "SELECT"),
+        ("WITH a AS (SELECT 1 AS x) SELECT x FROM a", "SELECT"),
+        ("EXPLAIN SELECT upper('x')", "EXPLAIN"),
+        ("explain analyze SELECT lower('X')", "EXPLAIN"),
+        ("/* why */ EXPLAIN SELECT abs(-1)", "EXPLAIN"),
+        ("-- why\nEXPLAIN SELECT abs(-1)", "EXPLAIN"),
+        ("SELECT * FROM ducklake_snapshots('lake')", "SELECT"),
+    ],
+)
+def test_one_select_or_explain_passes_and_says_which(sql: str, kind: str) -> None:
+    assert fence.check(sql) == kind
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("", "the query is empty"),
+        ("  \n\t", "the query is empty"),
+        ("SELECT 1; SELECT 2", "one statement at a time; this has 2"),
+        ("SELECT 1; SELECT 2; SELECT 3", "one statement at a time; this has 3"),
+        ("DROP TABLE claim_records", "only SELECT or EXPLAIN can run here, and this is DROP"),
+        (
+            "CALL ducklake_snapshots('lake')",
+            "only SELECT or EXPLAIN can run here, and this is CALL",
+        ),
+        ("SET threads = 8", "only SELECT or EXPLAIN can run here, and this is SET"),
+        (
+            "EXPLAIN DELETE FROM claim_records",
+            "cannot check this statement: Only SELECT statements can be serialized to json!",
+        ),
+    ],
+)
+def test_anything_else_is_refused_with_the_reason(sql: str, message: str) -> None:
+    with pytest.raises(fence.Refused) as refused:
+        fence.check(sql)
+    assert str(refused.value) == message
+    assert refused.value.status == 403
+
+
+def test_text_duckdb_cannot_parse_fails_with_its_message() -> None:
+    with pytest.raises(fence.Failed) as failed:
+        fence.check("SELECT 1 +")
+    assert str(failed.value) == "Parser Error: syntax error at end of input"
+    assert failed.value.status == 400 and not isinstance(failed.value, fence.Refused)
+
+
+def writes(name: str) -> str:
+    return f"the function {name}() is not allowed here: it writes or runs SQL text"
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("SELECT * FROM ducklake_cleanup_old_files('lake')", writes("ducklake_cleanup_old_files")),
+        ("SELECT * FROM lake.merge_adjacent_files()", writes("merge_adjacent_files")),
+        ("SELECT * FROM DuckLake_Expire_Snapshots('lake')", writes("ducklake_expire_snapshots")),
+        ("SELECT * FROM query('SELECT 1')", writes("query")),
+        ("SELECT 1 WHERE 1 IN (SELECT * FROM query_table('t'))", writes("query_table")),
+        ("SELECT * FROM checkpoint()", writes("checkpoint")),
+        (
+            "SELECT * FROM ducklake_some_new_writer('lake')",
+            "the function ducklake_some_new_writer() is not allowed here",
+        ),
+        (
+            "EXPLAIN SELECT * FROM ducklake_delete_orphaned_files('lake')",
+            writes("ducklake_delete_orphaned_files"),
+        ),
+        (
+            "EXPLAIN ANALYZE SELECT * FROM ducklake_flush_inlined_data('lake')",
+            writes("ducklake_flush_inlined_data"),
+        ),
+    ],
+)
+def test_a_select_calling_a_function_that_writes_is_refused(sql: str, message: str) -> None:
+    with pytest.raises(fence.Refused) as refused:
+        fence.check(sql)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("name", sorted(fence.WRITING_FUNCTIONS))
+def test_every_writing_function_is_refused_bare_or_under_the_lakes_name(name: str) -> None:
+    assert fence.refused_function(f"SELECT * FROM {name}('lake')") == writes(name)
+    short = name.removeprefix("ducklake_")
+    assert fence.refused_function(f"SELECT * FROM lake.{short}()") == writes(short)
+
+
+@pytest.mark.parametrize("name", sorted(fence.DUCKLAKE_READERS))
+def test_every_ducklake_reading_function_passes(name: str) -> None:
+    assert fence.refused_function(f"SELECT * FROM {name}('lake')") is None
+    assert fence.check(f"SELECT * FROM {name}('lake')") == "SELECT"
+
+
+def test_ordinary_functions_pass() -> None:
+    sql = "SELECT upper(name), count(*), snapshot_id FROM lake.snapshots() GROUP BY ALL"
+    assert fence.refused_function(sql) is None
+
+
+def test_every_function_a_select_calls_is_found_wherever_it_is() -> None:
+    sql = (
+        "WITH a AS (SELECT upper('x') AS u) "
+        "SELECT lower(u), (SELECT abs(1)) FROM a WHERE length(u) > 0 ORDER BY md5(u)"
+    )
+    assert fence._function_names(sql) == {"upper", "lower", "abs", "length", "md5"}
+
+
+def test_walking_the_syntax_tree_yields_every_function_name() -> None:
+    tree = {
+        "function_name": "outer",
+        "children": [
+            {"function_name": "inner", "x": [[{"function_name": "deep"}]]},
+            {"function_name": 3},
+            "function_name",
+        ],
+    }
+    assert sorted(fence._walk_function_names(tree)) == ["deep", "inner", "outer"]
+    assert list(fence._walk_function_names("function_name")) == []
+
+
+def test_sql_lists_quote_their_items() -> None:
+    assert fence._sql_list([]) == "[]"
+    assert fence._sql_list(["/a/b", "it's"]) == "['/a/b', 'it''s']"
+
+
+@pytest.mark.parametrize(
+    ("value", "json"),
+    [
+        (None, None),
+        (True, True),
+        (3, 3),
+        ("x", "x"),
+        (1.5, 1.5),
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        (float("-inf"), "-inf"),
+        (decimal.Decimal("1.25"), 1.25),
+        (dt.date(2025, 1, 27), "2025-01-27"),
+        (dt.datetime(2025, 1, 27, 9, 30), "2025-01-27T09:30:00"),
+        (dt.time(9, 30), "09:30:00"),
+        (dt.timedelta(days=1, hours=2), "1 day, 2:00:00"),
+        (uuid.UUID(int=1), "00000000-0000-0000-0000-000000000001"),
+        (b"\x00\xff", "AP8="),
+        (bytearray(b"ab"), "YWI="),
+        (memoryview(b"ab"), "YWI="),
+        ({1: dt.date(2025, 1, 1), "n": [float("nan")]}, {"1": "2025-01-01", "n": ["nan"]}),
+        ([1, (2, {3})], [1, [2, [3]]]),
+        (complex(1, 2), "(1+2j)"),
+    ],
+)
+def test_values_become_what_json_can_carry(value: object, json: object) -> None:
+    converted = fence.jsonable(value)
+    assert converted == json and type(converted) is type(json)
+
+
+def test_a_result_becomes_the_apis_json_body() -> None:
+    result = fence.QueryResult(
+        columns=["n"],
+        types=["BIGINT"],
+        rows=[[1]],
+        truncated=True,
+        elapsed_ms=2.5,
+        snapshot_id=7,
+        limits={"row_cap": 1},
+    )
+    assert result.to_json() == {
+        "columns": ["n"],
+        "types": ["BIGINT"],
+        "rows": [[1]],
+        "truncated": True,
+        "elapsed_ms": 2.5,
+        "snapshot_id": 7,
+        "limits": {"row_cap": 1},
+    }
+
+
+def test_refusals_are_403_and_failures_400() -> None:
+    assert fence.QueryError.status == 400
+    assert fence.Refused("x").status == 403
+    assert fence.Failed("x").status == 400
+    assert fence.TimedOut("x").status == 400 and isinstance(fence.TimedOut("x"), fence.Failed)

@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test lint format bench system-deps clean
+.PHONY: run test lint format bench mutation system-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ format: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python benchmarks/dashboard_reads.py --seconds 8
+
+# Mutation testing of the modules where a silent error costs most (docs/testing.md). Not part
+# of `make test` or CI: it runs for the better part of an hour. One suite or module at a time:
+# make mutation MUTATE=fence  (or MUTATE=warehouse/validate.py)
+mutation: $(INSTALLED)
+	$(BIN)/python -m tests.mutation $(MUTATE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

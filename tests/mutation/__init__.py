@@ -1,0 +1,1 @@
+"""Mutation testing of the modules where a silent error costs most (``make mutation``)."""

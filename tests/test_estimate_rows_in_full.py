@@ -348,6 +348,7 @@ def test_only_gpu_counts_in_the_fleet_scope_are_counted_and_a_family_never_goes_
 
 # --- amortized_hardware_energy ----------------------------------------------------------------
 
+CHIP_HOURS = 2.7881e6  # every cost in the note then has a first decimal to round away
 RELEASED = D(2024, 12, 26)
 CHIP_RELEASED = D(2022, 9, 21)  # + 90 days = 2022-12-20, before the default price's 2023-05-31
 AMORTIZED_SUBJECTS = [
@@ -367,7 +368,7 @@ def amortized(*claims: dict[str, Any], **options: Any) -> dict[str, Any]:
 
 def run_on(chip: str, *extra: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        claim("m", "gpu_hours", "final_run", HOURS, DAY, claim_id="h"),
+        claim("m", "gpu_hours", "final_run", CHIP_HOURS, DAY, claim_id="h"),
         claim("m", "gpu_count", "final_run", 2048, DAY, qualifier=chip, claim_id="n"),
         *extra,
     ]
@@ -389,9 +390,9 @@ def test_the_owners_cost_is_depreciated_hardware_plus_interconnect_plus_energy()
     years = (started - acquired).days / 365.25
     value = 33_750 * 10 ** (-0.14 * years)
     per_chip_hour = value * 0.14 * math.log(10) / 8766
-    hardware = per_chip_hour * HOURS
+    hardware = per_chip_hour * CHIP_HOURS
     interconnect = hardware * 0.19 / 0.81
-    gpu_kwh = used["power"] * HOURS
+    gpu_kwh = used["power"] * CHIP_HOURS
     kwh = gpu_kwh * used["server_power_multiplier"] * used["average_power_fraction"] * used["pue"]
     energy = kwh * price_per_kwh
     total = hardware + interconnect + energy
@@ -406,7 +407,7 @@ def test_the_owners_cost_is_depreciated_hardware_plus_interconnect_plus_energy()
     )
     assert figures == pytest.approx(
         {
-            "chip_hours": HOURS,
+            "chip_hours": CHIP_HOURS,
             "server_price": 33_750.0,
             "years_depreciated": years,
             "hardware_value": value,
@@ -427,9 +428,9 @@ def test_the_owners_cost_is_depreciated_hardware_plus_interconnect_plus_energy()
 
 def test_without_a_training_time_the_wall_clock_from_the_gpu_count_dates_the_start() -> None:
     row = amortized(*run_on("h100"))
-    assert recorded(row)["training_start"] == str(start(HOURS / 2048))
+    assert recorded(row)["training_start"] == str(start(CHIP_HOURS / 2048))
     assert row["inputs"] == ["h", "n"]  # the count dated the start: it is an input
-    alone = amortized(claim("m", "gpu_hours", "final_run", HOURS, DAY, claim_id="h"))
+    alone = amortized(claim("m", "gpu_hours", "final_run", CHIP_HOURS, DAY, claim_id="h"))
     assert recorded(alone)["training_start"] == str(start(0))
     assert alone["inputs"] == ["h"]
 
@@ -450,3 +451,81 @@ def test_an_overridden_price_has_no_date_of_its_own() -> None:
     figures = recorded(undated)
     assert (figures["acquired_on"], figures["years_depreciated"]) == (None, 0.0)
     assert figures["hardware_value"] == 20_000.0
+
+
+# --- what each estimate records, and how its note rounds -------------------------------------
+
+
+def parameter_names(row: dict[str, Any]) -> set[str]:
+    return {
+        name
+        for name, entry in json.loads(row["parameters"]).items()
+        if entry["origin"] != "derived"
+    }
+
+
+def test_notes_round_each_figure_as_they_say() -> None:
+    rented = latest(
+        estimate_rows(
+            default_cloud_rental,
+            [claim("m", "gpu_hours", "final_run", 2_788_000.4, DAY)],
+            overrides={"rental_price": 1.234567},
+        ),
+        "m",
+    )
+    assert rented["note"].startswith("2788000.0 GPU-hours (claimed gpu_hours) x $1.2346/GPU-hour;")
+    computed = latest(
+        estimate_rows(
+            default_compute_6nd,
+            v3_like(),
+            overrides={"rental_price": 1.234567, "utilization": 0.123456},
+        ),
+        "m",
+    )
+    assert "x 0.1235 utilization) = " in computed["note"]
+    assert computed["note"].endswith(" GPU-hours x $1.2346/GPU-hour")
+    bought = latest(
+        estimate_rows(
+            default_hardware_acquisition,
+            [
+                claim("k", "gpu_hours", "final_run", 1000, DAY),
+                claim("k", "training_duration", "final_run", 0.3, DAY),
+            ],
+            overrides={"purchase_price": 12_345.6789},
+        ),
+        "k",
+    )
+    assert bought["note"].startswith("3333.0 GPUs x $12345.68 / (1 - 0.19)")
+
+
+def test_a_fleets_notes_round_and_each_row_records_its_own_parameters() -> None:
+    claims = [
+        claim("lab", "gpu_count", "fleet_capex", None, DAY, qualifier="h800", low=100, high=150)
+    ]
+    evidence = make_evidence(claims, subjects={"lab": "company"}, today=NEXT)
+    estimates, _ = run_plugin(
+        default_fleet_ownership, evidence, overrides={"purchase_price": 12_345.6789}
+    )
+    rows = by_metric(estimates.filter(pl.col("as_of") == NEXT))
+    gpus = math.sqrt(100 * 150)  # a count claimed as a range: its geometric middle
+    rate = gpus * 12_345.6789 * 0.15
+    assert rows["server_capex"]["note"].startswith(f"{round(gpus)}.0 GPUs priced at server level")
+    assert rows["operating_cost"]["note"].endswith(f"per year: ${round(rate)}.0")
+    assert parameter_names(rows["server_capex"]) == set()
+    assert parameter_names(rows["operating_cost_rate"]) == {"opex_fraction"}
+    assert parameter_names(rows["operating_cost"]) == {"opex_fraction", "ownership_years"}
+
+
+def test_each_market_estimate_records_the_uncertainties_it_used() -> None:
+    from tests.test_market_move_details import moves
+
+    estimates = moves(windows=[(D(2025, 1, 24), D(2025, 1, 27))])
+    kinds = {
+        (row["metric"], row["scope"]): parameter_names(row)
+        for row in estimates.filter(pl.col("subject") == "NVDA").to_dicts()
+    }
+    assert kinds == {
+        ("market_cap_change", "one_day"): {"shares_uncertainty", "close_uncertainty"},
+        ("price_change", "one_day"): {"close_uncertainty"},
+        ("market_cap_change", "window"): {"shares_uncertainty", "close_uncertainty"},
+    }

@@ -7,9 +7,11 @@ import datetime as dt
 import decimal
 import uuid
 
+import duckdb
 import pytest
 
 from costboard.dashboard import fence
+from costboard.warehouse import readonly_sql
 
 
 @pytest.mark.parametrize(
@@ -195,3 +197,38 @@ def test_refusals_are_403_and_failures_400() -> None:
     assert fence.Refused("x").status == 403
     assert fence.Failed("x").status == 400
     assert fence.TimedOut("x").status == 400 and isinstance(fence.TimedOut("x"), fence.Failed)
+
+
+# --- the same check, statement by statement (costboard sql runs scripts through it) ----------
+
+
+def test_each_statement_of_a_script_is_checked_on_its_own_text() -> None:
+    first, second = duckdb.extract_statements(
+        "SELECT 1; SELECT * FROM ducklake_cleanup_old_files('lake')"
+    )
+    assert readonly_sql.check_statement(first) == "SELECT"
+    with pytest.raises(readonly_sql.NotReadOnly) as refused:
+        readonly_sql.check_statement(second)
+    assert str(refused.value) == writes("ducklake_cleanup_old_files")
+    # given text wins over the parser's copy
+    assert readonly_sql.check_statement(second, "SELECT 2") == "SELECT"
+
+
+def test_a_statement_duckdb_rewrote_into_others_cannot_be_checked() -> None:
+    create, select = duckdb.extract_statements("PIVOT t ON x USING sum(y)")
+    with pytest.raises(readonly_sql.NotReadOnly) as refused:
+        readonly_sql.check_statement(select)
+    assert str(refused.value) == "cannot check this statement: DuckDB rewrote it into others"
+    with pytest.raises(readonly_sql.NotReadOnly, match="and this is CREATE"):
+        readonly_sql.check_statement(create)
+
+
+def test_parsing_gives_the_statements_or_says_why_not() -> None:
+    assert [s.type.name for s in readonly_sql.parse("SELECT 1; EXPLAIN SELECT 2")] == [
+        "SELECT",
+        "EXPLAIN",
+    ]
+    with pytest.raises(readonly_sql.NotReadOnly, match=r"^the query is empty$"):
+        readonly_sql.parse(" ")
+    with pytest.raises(readonly_sql.Unparsable, match="syntax error"):
+        readonly_sql.parse("SELEC 1")

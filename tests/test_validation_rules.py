@@ -107,7 +107,7 @@ CLAIM_RULES = [
     (
         {"metric": "trainig_cost"},
         "2:3: column 'metric': unknown metric 'trainig_cost' "
-        "(did you mean 'training_cost' or 'operating_cost' or 'training_flop'?)",
+        "(did you mean 'training_cost' or 'training_start' or 'operating_cost'?)",
     ),
     (
         {"scope": "finalrun"},

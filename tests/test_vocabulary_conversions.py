@@ -33,10 +33,13 @@ EXPECTED_UNITS = {
     "gpu_hours": ("gpu_hours", 1.0),
     "gpu_hours_thousand": ("gpu_hours", 1e3),
     "gpu_hours_million": ("gpu_hours", 1e6),
+    "chip_hours": ("gpu_hours", 1.0),
+    "chip_hours_million": ("gpu_hours", 1e6),
     "count": ("count", 1.0),
     "flop": ("flop", 1.0),
     "flop_per_second": ("flop_per_second", 1.0),
     "tflop_per_second": ("flop_per_second", 1e12),
+    "petaflop_per_second": ("flop_per_second", 1e15),
     "tokens": ("tokens", 1.0),
     "tokens_billion": ("tokens", 1e9),
     "tokens_trillion": ("tokens", 1e12),
@@ -49,6 +52,8 @@ EXPECTED_UNITS = {
     "ooms_per_year": ("ooms_per_year", 1.0),
     "hours": ("hours", 1.0),
     "days": ("hours", 24.0),
+    "months": ("hours", 730.5),  # Epoch AI's 8766 hours per year / 12
+    "date": ("date", 1.0),  # written YYYY-MM-DD, stored as days since 1970-01-01
     "shares": ("shares", 1.0),
     "shares_million": ("shares", 1e6),
     "shares_billion": ("shares", 1e9),
@@ -89,7 +94,11 @@ EXPECTED_METRICS = {
     "power": ("kw", True),
     "depreciation_rate": ("ooms_per_year", True),
     "shares_outstanding": ("shares", True),
+    "training_start": ("date", True),
 }
+
+#: Units written as numbers (a date unit's value is an ISO date, tested on its own below).
+NUMBER_UNITS = sorted(u for u, (base, _) in EXPECTED_UNITS.items() if base != "date")
 
 HEADER = "subject,metric,scope,value,low,high,unit,claimant,stated_on,source_url"
 
@@ -147,6 +156,10 @@ def test_the_table_builders_key_each_row_by_its_name() -> None:
         ("market_cap_change", "-0.593", "usd_trillion", -5.93e11, "usd"),
         ("shares_outstanding", "24.4", "shares_billion", 2.44e10, "shares"),
         ("operating_cost_rate", "236", "usd_million_per_year", 2.36e8, "usd_per_year"),
+        ("gpu_hours", "1.5", "chip_hours_million", 1_500_000.0, "gpu_hours"),
+        ("gpu_hours", "7", "chip_hours", 7.0, "gpu_hours"),
+        ("peak_flops", "1.979", "petaflop_per_second", 1.979e15, "flop_per_second"),
+        ("training_duration", "3", "months", 2191.5, "hours"),
     ],
 )
 def test_a_value_is_stored_in_the_base_unit_and_kept_as_written(
@@ -159,7 +172,7 @@ def test_a_value_is_stored_in_the_base_unit_and_kept_as_written(
     assert row["unit_as_written"] == unit
 
 
-@pytest.mark.parametrize("unit", sorted(EXPECTED_UNITS))
+@pytest.mark.parametrize("unit", NUMBER_UNITS)
 def test_every_unit_converts_its_value_and_range_by_its_factor(unit: str) -> None:
     base, factor = EXPECTED_UNITS[unit]
     metric = next(m for m, (b, _) in EXPECTED_METRICS.items() if b == base)
@@ -182,6 +195,9 @@ def test_unit_fits_metric_only_when_the_bases_match() -> None:
     assert unit_fits_metric("days", "training_duration")
     assert unit_fits_metric("w", "power")
     assert unit_fits_metric("tflop_per_second", "peak_flops")
+    assert unit_fits_metric("date", "training_start")
+    assert not unit_fits_metric("date", "training_duration")
+    assert not unit_fits_metric("days", "training_start")
     assert not unit_fits_metric("days", "utilization")
     assert not unit_fits_metric("percent", "training_cost")
     assert not unit_fits_metric("furlongs", "training_duration")
@@ -205,3 +221,68 @@ def test_a_unit_that_does_not_fit_its_metric_is_refused_naming_the_base_unit() -
     assert error.message == (
         "unit 'percent' does not fit metric 'training_duration' (its base unit is hours)"
     )
+
+
+def test_peak_flops_says_the_qualifier_names_each_precision_epoch_publishes() -> None:
+    # Epoch's chip rows give one peak per precision; the metric must say the qualifier holds it.
+    description = METRICS["peak_flops"].description
+    for precision in ("bf16", "tf32", "fp16", "fp32", "fp64", "fp8", "fp4", "int8"):
+        assert precision in description
+    assert "qualifier" in description
+
+
+def test_a_date_claim_is_stored_as_days_since_1970_and_its_range_too() -> None:
+    (row,) = normalise(
+        claim("training_start", "2023-05-10", "date", low="1970-01-02", high="2024-01-01")
+    )
+    days = (dt.date(2023, 5, 10) - dt.date(1970, 1, 1)).days
+    assert (row["low"], row["value"], row["high"]) == (1.0, float(days), 19723.0)
+    assert isinstance(row["value"], float)
+    # the written date is the same number: days map back to the date exactly
+    assert row["value_as_written"] == float(days)
+    assert dt.date(1970, 1, 1) + dt.timedelta(days=row["value_as_written"]) == dt.date(2023, 5, 10)
+    assert (row["unit"], row["unit_as_written"]) == ("date", "date")
+
+
+def test_a_date_before_1970_is_a_negative_day_count() -> None:
+    (row,) = normalise(claim("training_start", "1969-12-31", "date"))
+    assert row["value"] == -1.0
+
+
+@pytest.mark.parametrize(
+    ("written", "column"),
+    [("45000", 4), ("2023-02-30", 4), ("10/05/2023", 4), ("2023-05", 4)],
+)
+def test_a_date_claim_whose_value_is_not_an_iso_date_is_refused_at_its_cell(
+    written: str, column: int
+) -> None:
+    text = HEADER + "\n" + claim("training_start", written, "date") + "\n"
+    table = readers.read_csv(Path("claims.csv"), text)
+    with pytest.raises(IngestError) as caught:
+        validate.claims(table, today=dt.date(2026, 1, 1))
+    (error,) = caught.value.errors
+    assert (error.file, error.line, error.column, error.field) == (
+        "claims.csv",
+        2,
+        column,
+        "value",
+    )
+    assert error.message == f"'{written}' is not a real date in the form YYYY-MM-DD"
+
+
+def test_a_date_in_a_number_unit_is_still_not_a_number() -> None:
+    text = HEADER + "\n" + claim("training_duration", "2023-05-10", "hours") + "\n"
+    table = readers.read_csv(Path("claims.csv"), text)
+    with pytest.raises(IngestError) as caught:
+        validate.claims(table, today=dt.date(2026, 1, 1))
+    (error,) = caught.value.errors
+    assert error.message == "'2023-05-10' is not a number"
+
+
+def test_a_date_low_that_is_after_its_value_is_refused() -> None:
+    text = HEADER + "\n" + claim("training_start", "2023-05-10", "date", low="2023-06-01")
+    table = readers.read_csv(Path("claims.csv"), text + "\n")
+    with pytest.raises(IngestError) as caught:
+        validate.claims(table, today=dt.date(2026, 1, 1))
+    (error,) = caught.value.errors
+    assert error.field == "low"

@@ -17,7 +17,7 @@ import polars as pl
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
 from costboard.warehouse.readers import RawTable
 from costboard.warehouse.tables import CLAIMS, PRICES, SUBJECTS, Table
-from costboard.warehouse.vocabulary import METRICS, SCOPES, SUBJECT_KINDS, UNITS
+from costboard.warehouse.vocabulary import DATE_BASE, METRICS, SCOPES, SUBJECT_KINDS, UNITS
 
 #: A claims file has the stored claim columns except the figures as written (ingest keeps
 #: them from value, low, high and unit), plus its source's title (stored in ``sources``).
@@ -116,11 +116,39 @@ def _number(column: str) -> pl.Expr:
     return pl.col(f"__number_{column}")
 
 
-def _not_a_number(column: str) -> Check:
+def _not_a_number(column: str, *, among: pl.Expr | None = None) -> Check:
+    """Rows (of ``among``, default all) whose ``column`` has text that is not a number."""
+    failing = pl.col(column).is_not_null() & _number(column).is_null()
     return Check(
-        pl.col(column).is_not_null() & _number(column).is_null(),
+        failing if among is None else among & failing,
         column,
         pl.format("'{}' is not a number", pl.col(column)),
+    )
+
+
+def _not_a_date_value(column: str, among: pl.Expr) -> Check:
+    """Rows of ``among`` (claims in a date unit) whose ``column`` is not an ISO date."""
+    return Check(
+        among & pl.col(column).is_not_null() & _number(column).is_null(),
+        column,
+        pl.format("'{}' is not a real date in the form YYYY-MM-DD", pl.col(column)),
+    )
+
+
+def _dates_as_days(frame: pl.DataFrame, columns: Sequence[str], among: pl.Expr) -> pl.DataFrame:
+    """In rows of ``among``, the parsed number of each column is its ISO date as days since
+    1970-01-01 (a float, so it normalises and compares like any other figure)."""
+    return frame.with_columns(
+        pl.when(among)
+        .then(
+            pl.col(c)
+            .str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            .cast(pl.Int32)
+            .cast(pl.Float64)
+        )
+        .otherwise(_number(c))
+        .alias(f"__number_{c}")
+        for c in columns
     )
 
 
@@ -226,8 +254,13 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
             InputError(table.path, 1, 1, "a claims file needs a 'value', 'low' or 'high' column")
         )
     raise_if(errors)
-    raw = _typed(
-        _with_missing(table.frame, CLAIM_COLUMNS), ("value", "low", "high"), ("stated_on",)
+    figures = ("value", "low", "high")
+    date_units = [name for name, unit in UNITS.items() if unit.base == DATE_BASE]
+    in_date_unit = pl.col("unit").is_in(date_units)
+    raw = _dates_as_days(
+        _typed(_with_missing(table.frame, CLAIM_COLUMNS), figures, ("stated_on",)),
+        figures,
+        in_date_unit,
     )
     unit_base = {name: unit.base for name, unit in UNITS.items()}
     metric_base = {name: metric.base_unit for name, metric in METRICS.items()}
@@ -237,8 +270,9 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
     ).replace_strict(metric_base, default=None)
     checks = [
         *_required(CLAIM_REQUIRED),
-        *(_not_a_number(c) for c in ("value", "low", "high")),
-        *(_not_finite(c) for c in ("value", "low", "high")),
+        *(_not_a_number(c, among=~in_date_unit.fill_null(False)) for c in figures),
+        *(_not_a_date_value(c, in_date_unit) for c in figures),
+        *(_not_finite(c) for c in figures),
         Check(
             pl.all_horizontal(pl.col(c).is_null() for c in ("value", "low", "high")),
             "value",

@@ -44,10 +44,14 @@ UNITS: dict[str, Unit] = _units(
     ("gpu_hours", "gpu_hours", 1.0, "GPU-hours"),
     ("gpu_hours_thousand", "gpu_hours", 1e3, "thousands of GPU-hours"),
     ("gpu_hours_million", "gpu_hours", 1e6, "millions of GPU-hours"),
+    # Epoch AI counts accelerator time in chip-hours (TPUs included): the same quantity.
+    ("chip_hours", "gpu_hours", 1.0, "chip-hours (Epoch AI's name for accelerator-hours)"),
+    ("chip_hours_million", "gpu_hours", 1e6, "millions of chip-hours"),
     ("count", "count", 1.0, "a count (GPUs, employees, ...)"),
     ("flop", "flop", 1.0, "floating-point operations"),
     ("flop_per_second", "flop_per_second", 1.0, "FLOP per second"),
     ("tflop_per_second", "flop_per_second", 1e12, "tera-FLOP per second"),
+    ("petaflop_per_second", "flop_per_second", 1e15, "peta-FLOP per second"),
     ("tokens", "tokens", 1.0, "tokens"),
     ("tokens_billion", "tokens", 1e9, "billions of tokens"),
     ("tokens_trillion", "tokens", 1e12, "trillions of tokens"),
@@ -60,6 +64,10 @@ UNITS: dict[str, Unit] = _units(
     ("ooms_per_year", "ooms_per_year", 1.0, "orders of magnitude per year"),
     ("hours", "hours", 1.0, "hours"),
     ("days", "hours", 24.0, "days"),
+    # Epoch AI's month: its 8766 hours per year (365.25 days) over 12.
+    ("months", "hours", 730.5, "months of 730.5 hours (8766 hours per year / 12)"),
+    # Written as an ISO date (YYYY-MM-DD); stored as days since 1970-01-01 (see DATE_BASE).
+    ("date", "date", 1.0, "a calendar date written YYYY-MM-DD, stored as days since 1970-01-01"),
     ("shares", "shares", 1.0, "shares"),
     ("shares_million", "shares", 1e6, "millions of shares"),
     ("shares_billion", "shares", 1e9, "billions of shares"),
@@ -84,7 +92,13 @@ METRICS: dict[str, Metric] = _metrics(
     ("inference_cost", "usd_per_day", True, "cost of serving a model per day"),
     ("inference_revenue", "usd_per_day", False, "(theoretical) revenue from serving per day"),
     ("training_flop", "flop", False, "training compute"),
-    ("peak_flops", "flop_per_second", False, "peak dense throughput of one chip"),
+    (
+        "peak_flops",
+        "flop_per_second",
+        False,
+        "peak dense throughput of one chip at one precision, named by the qualifier "
+        "(bf16, tf32, fp16, fp32, fp64, fp8, fp4, int8)",
+    ),
     ("active_params", "params", False, "parameters active per token"),
     ("total_params", "params", False, "total parameters"),
     ("training_tokens", "tokens", False, "tokens seen in training"),
@@ -101,7 +115,12 @@ METRICS: dict[str, Metric] = _metrics(
     ("market_cap_change", "usd", False, "change in market capitalisation"),
     ("price_change", "ratio", False, "relative change in a share or index price"),
     ("shares_outstanding", "shares", False, "shares outstanding"),
+    ("training_start", "date", False, "when a training run started"),
 )
+
+#: Units with this base are written as dates, not numbers: validation parses the ISO date and
+#: stores days since 1970-01-01, so dates compare and subtract like any other figure.
+DATE_BASE = "date"
 
 #: What a figure covers. Compare like with like.
 SCOPES: dict[str, str] = {

@@ -17,7 +17,7 @@ import polars as pl
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
 from costboard.warehouse.readers import RawTable
 from costboard.warehouse.tables import CLAIMS, PRICES, SUBJECTS, Table
-from costboard.warehouse.vocabulary import DATE_BASE, METRICS, SCOPES, SUBJECT_KINDS, UNITS
+from costboard.warehouse.vocabulary import BUILT_IN, Vocabulary
 
 #: A claims file has the stored claim columns except the figures as written (ingest keeps
 #: them from value, low, high and unit), plus its source's title (stored in ``sources``).
@@ -246,8 +246,13 @@ def derived_claim_id(*fields: str | None) -> str:
     return "c-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
-    """Validate a claims table; returns the normalised claims (base units, written values kept)."""
+def claims(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN) -> pl.DataFrame:
+    """Validate a claims table; returns the normalised claims (base units, written values kept).
+
+    Metrics, units and scopes are checked against ``vocabulary`` (the plugin manager's merged
+    one when the CLI ingests; the built-in one by default).
+    """
+    units, metrics, scopes = vocabulary.unit_table, vocabulary.metric_table, vocabulary.scopes
     errors = column_errors(table, CLAIM_COLUMNS, CLAIM_REQUIRED)
     if not any(c in table.header for c in ("value", "low", "high")):
         errors.append(
@@ -255,16 +260,15 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
         )
     raise_if(errors)
     figures = ("value", "low", "high")
-    date_units = [name for name, unit in UNITS.items() if unit.base == DATE_BASE]
-    in_date_unit = pl.col("unit").is_in(date_units)
+    in_date_unit = pl.col("unit").is_in(vocabulary.date_units)
     raw = _dates_as_days(
         _typed(_with_missing(table.frame, CLAIM_COLUMNS), figures, ("stated_on",)),
         figures,
         in_date_unit,
     )
-    unit_base = {name: unit.base for name, unit in UNITS.items()}
-    metric_base = {name: metric.base_unit for name, metric in METRICS.items()}
-    cost_metrics = [name for name, metric in METRICS.items() if metric.is_cost]
+    unit_base = {name: unit.base for name, unit in units.items()}
+    metric_base = {name: metric.base_unit for name, metric in metrics.items()}
+    cost_metrics = [name for name, metric in metrics.items() if metric.is_cost]
     fits = pl.col("unit").replace_strict(unit_base, default=None) == pl.col(
         "metric"
     ).replace_strict(metric_base, default=None)
@@ -294,11 +298,11 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
             pl.format("low {} is above high {}", pl.col("low"), pl.col("high")),
         ),
         *_date_checks("stated_on", required=False, today=today),
-        _vocabulary("metric", list(METRICS), "metric"),
-        _vocabulary("scope", list(SCOPES), "scope"),
-        _vocabulary("unit", list(UNITS), "unit"),
+        _vocabulary("metric", list(metrics), "metric"),
+        _vocabulary("scope", list(scopes), "scope"),
+        _vocabulary("unit", list(units), "unit"),
         Check(
-            pl.col("metric").is_in(list(METRICS)) & pl.col("unit").is_in(list(UNITS)) & ~fits,
+            pl.col("metric").is_in(list(metrics)) & pl.col("unit").is_in(list(units)) & ~fits,
             "unit",
             pl.format(
                 "unit '{}' does not fit metric '{}' (its base unit is {})",
@@ -317,7 +321,7 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
     ]
     run_checks(table, raw, checks)
 
-    factor = pl.col("unit").replace_strict({n: u.factor for n, u in UNITS.items()}, default=None)
+    factor = pl.col("unit").replace_strict({n: u.factor for n, u in units.items()}, default=None)
     key_fields = ("subject", "metric", "scope", "qualifier", "claimant", "stated_on")
     with_ids = raw.with_columns(
         pl.coalesce(
@@ -346,12 +350,12 @@ def claims(table: RawTable, *, today: dt.date) -> pl.DataFrame:
 # --- subjects ---------------------------------------------------------------------------------
 
 
-def subjects(table: RawTable, *, today: dt.date) -> pl.DataFrame:
+def subjects(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN) -> pl.DataFrame:
     raise_if(column_errors(table, SUBJECT_COLUMNS, SUBJECT_REQUIRED))
     raw = _typed(_with_missing(table.frame, SUBJECT_COLUMNS), (), ("released_on",))
     checks = [
         *_required(SUBJECT_REQUIRED),
-        _vocabulary("kind", SUBJECT_KINDS, "subject kind"),
+        _vocabulary("kind", vocabulary.subject_kinds, "subject kind"),
         Check(
             (pl.col("kind") == "group") & pl.col("members").is_null(),
             "members",
@@ -385,8 +389,11 @@ def subjects(table: RawTable, *, today: dt.date) -> pl.DataFrame:
 # --- prices -----------------------------------------------------------------------------------
 
 
-def prices(table: RawTable, *, today: dt.date) -> pl.DataFrame:
-    """Validate a price table already mapped to costboard's layout (see formats.py)."""
+def prices(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN) -> pl.DataFrame:
+    """Validate a price table already mapped to costboard's layout (see formats.py).
+
+    ``vocabulary`` is unused (prices name no metric); it keeps the validators' signatures alike.
+    """
     raise_if(column_errors(table, PRICE_COLUMNS, PRICE_REQUIRED))
     raw = _typed(
         _with_missing(table.frame, PRICE_COLUMNS),

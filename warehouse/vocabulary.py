@@ -6,7 +6,11 @@ beside it (``unit_as_written`` / ``value_as_written``) so nothing is lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -144,5 +148,172 @@ SUBJECT_KINDS: tuple[str, ...] = ("model", "company", "chip", "ticker", "group")
 
 
 def unit_fits_metric(unit: str, metric: str) -> bool:
-    """True when ``unit`` converts to ``metric``'s base unit."""
-    return unit in UNITS and metric in METRICS and UNITS[unit].base == METRICS[metric].base_unit
+    """True when ``unit`` converts to ``metric``'s base unit (built-in vocabulary)."""
+    return BUILT_IN.unit_fits_metric(unit, metric)
+
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A set of metrics, units, scopes and subject kinds: the built-in one, a plugin's
+    contribution, or the merge of both.
+
+    Ingest and validation take one (default :data:`BUILT_IN`); the plugin manager builds the
+    merged one from every ``costboard_vocabulary`` plugin. The warehouse never imports the
+    plugins: the caller (CLI, pipeline) hands the merged vocabulary down.
+    """
+
+    metrics: tuple[Metric, ...] = ()
+    units: tuple[Unit, ...] = ()
+    scopes: Mapping[str, str] = field(default_factory=dict)  # name -> description
+    subject_kinds: tuple[str, ...] = ()
+
+    @cached_property
+    def metric_table(self) -> dict[str, Metric]:
+        return {m.name: m for m in self.metrics}
+
+    @cached_property
+    def unit_table(self) -> dict[str, Unit]:
+        return {u.name: u for u in self.units}
+
+    @cached_property
+    def date_units(self) -> list[str]:
+        """Units written as ISO dates (see DATE_BASE)."""
+        return [u.name for u in self.units if u.base == DATE_BASE]
+
+    def unit_fits_metric(self, unit: str, metric: str) -> bool:
+        """True when ``unit`` converts to ``metric``'s base unit."""
+        units, metrics = self.unit_table, self.metric_table
+        return unit in units and metric in metrics and units[unit].base == metrics[metric].base_unit
+
+    def problems(self) -> list[str]:
+        """What is wrong with this vocabulary on its own (types, names, factors)."""
+        found: list[str] = []
+        for what, items, kind in (("metric", self.metrics, Metric), ("unit", self.units, Unit)):
+            if not isinstance(items, tuple | list):
+                found.append(f"{what}s must be a tuple of {kind.__name__}")
+                continue
+            for item in items:
+                if not isinstance(item, kind):
+                    found.append(f"{what} {item!r} is not a {kind.__name__}")
+                elif not isinstance(item.name, str) or not NAME_PATTERN.match(item.name):
+                    found.append(f"{what} name {item.name!r} is not lower_case_with_underscores")
+                elif not isinstance(item.description, str) or not item.description.strip():
+                    found.append(f"{what} '{item.name}' needs a description")
+        for unit in self.units if isinstance(self.units, tuple | list) else ():
+            if not isinstance(unit, Unit) or not isinstance(unit.name, str):
+                continue
+            factor = unit.factor
+            if not isinstance(factor, int | float) or not (math.isfinite(factor) and factor > 0):
+                found.append(f"unit '{unit.name}': factor {factor!r} is not a positive number")
+            elif unit.base == DATE_BASE and factor != 1:
+                found.append(f"unit '{unit.name}': a date unit's factor must be 1")
+        if not isinstance(self.scopes, Mapping):
+            found.append("scopes must be a mapping of name to description")
+        else:
+            for name, text in self.scopes.items():
+                if not isinstance(name, str) or not NAME_PATTERN.match(name):
+                    found.append(f"scope name {name!r} is not lower_case_with_underscores")
+                elif not isinstance(text, str) or not text.strip():
+                    found.append(f"scope '{name}' needs a description")
+        if not isinstance(self.subject_kinds, tuple | list):
+            found.append("subject_kinds must be a tuple of names")
+        else:
+            found += [
+                f"subject kind {kind!r} is not lower_case_with_underscores"
+                for kind in self.subject_kinds
+                if not isinstance(kind, str) or not NAME_PATTERN.match(kind)
+            ]
+        return found
+
+
+#: The vocabulary costboard ships (the tables above); ``plugins/default_vocabulary.py``
+#: contributes it through the hook like any plugin, and merges always start from it.
+BUILT_IN = Vocabulary(
+    metrics=tuple(METRICS.values()),
+    units=tuple(UNITS.values()),
+    scopes=dict(SCOPES),
+    subject_kinds=SUBJECT_KINDS,
+)
+
+
+def _clashes(
+    what: str, mine: Mapping[str, object], taken: Mapping[str, tuple[str, object]]
+) -> list[str]:
+    """A name defined here and, differently, by an earlier contributor (identical: fine)."""
+    return [
+        f"{what} '{name}' is already defined differently by {taken[name][0]}"
+        for name, value in mine.items()
+        if name in taken and taken[name][1] != value
+    ]
+
+
+def merge(
+    contributions: Sequence[tuple[str, Vocabulary]], base: Vocabulary = BUILT_IN
+) -> tuple[Vocabulary, dict[str, list[str]]]:
+    """``base`` plus every contribution that is sound; returns (merged, problems by contributor).
+
+    A contribution is taken whole or not at all. It is refused when it is unsound on its own
+    (:meth:`Vocabulary.problems`), redefines a name of ``base`` or of another contribution
+    differently (identical repeats are allowed; two contributors that clash are both refused,
+    so the outcome does not depend on load order), defines a unit whose base unit no metric
+    uses, or a metric whose base unit is not a unit.
+    """
+    problems: dict[str, list[str]] = {name: v.problems() for name, v in contributions}
+    owners: dict[str, dict[str, list[tuple[str, object]]]] = {"metric": {}, "unit": {}, "scope": {}}
+
+    def tables(v: Vocabulary) -> dict[str, Mapping[str, object]]:
+        return {"metric": v.metric_table, "unit": v.unit_table, "scope": dict(v.scopes)}
+
+    built_in = {
+        what: {n: ("the built-in vocabulary", d) for n, d in t.items()}
+        for what, t in tables(base).items()
+    }
+    for name, vocabulary in contributions:
+        if problems[name]:
+            continue
+        for what, table in tables(vocabulary).items():
+            problems[name] += _clashes(what, table, built_in[what])
+            for item, definition in table.items():
+                owners[what].setdefault(item, []).append((name, definition))
+    for what, by_name in owners.items():
+        for item, definitions in by_name.items():
+            for name, definition in definitions:
+                others = [f"plugin '{o}'" for o, d in definitions if o != name and d != definition]
+                if others:
+                    problems[name].append(
+                        f"{what} '{item}' is also defined differently by {', '.join(others)}"
+                    )
+    accepted = [v for name, v in contributions if not problems[name]]
+    metric_bases = {m.base_unit for v in (base, *accepted) for m in v.metrics}
+    unit_names = {u.name for v in (base, *accepted) for u in v.units}
+    for name, vocabulary in contributions:
+        if problems[name]:
+            continue
+        problems[name] += [
+            f"unit '{u.name}' converts to '{u.base}', the base unit of no metric "
+            "(define a metric with that base unit, or use an existing base unit)"
+            for u in vocabulary.units
+            if u.base not in metric_bases
+        ]
+        problems[name] += [
+            f"metric '{m.name}': its base unit '{m.base_unit}' is not a unit "
+            f"(add Unit('{m.base_unit}', '{m.base_unit}', 1.0, ...))"
+            for m in vocabulary.metrics
+            if m.base_unit not in unit_names
+        ]
+    merged = _union(base, [v for name, v in contributions if not problems[name]])
+    return merged, {name: found for name, found in problems.items() if found}
+
+
+def _union(base: Vocabulary, others: Iterable[Vocabulary]) -> Vocabulary:
+    metrics, units = dict(base.metric_table), dict(base.unit_table)
+    scopes, kinds = dict(base.scopes), list(base.subject_kinds)
+    for vocabulary in others:
+        metrics.update(vocabulary.metric_table)
+        units.update(vocabulary.unit_table)
+        scopes.update(vocabulary.scopes)
+        kinds += [k for k in vocabulary.subject_kinds if k not in kinds]
+    return Vocabulary(tuple(metrics.values()), tuple(units.values()), scopes, tuple(kinds))

@@ -25,6 +25,7 @@ from typing import Final
 
 import polars as pl
 
+from costboard.plugins import evidence_dates
 from costboard.warehouse.tables import CLAIMS, PRICES, SUBJECTS
 
 #: The subject that holds the cost methods' parameters (Epoch AI's depreciation rate, PUE, ...).
@@ -285,8 +286,13 @@ def build_evidence(
     *,
     today: dt.date | None = None,
     snapshot_id: int | None = None,
+    dense: bool = False,
 ) -> Evidence:
-    """Build the evidence from claims, subjects and prices frames (as the warehouse's views give them)."""
+    """Build the evidence from claims, subjects and prices frames (as the warehouse's views give them).
+
+    ``dense=True`` builds the old shape, every key at every evidence date from its first claim
+    on: only to compare against (tests, ``benchmarks/bench_evidence.py``); it does not scale.
+    """
     today = today or dt.date.today()
     claims = _conform(claims, CLAIM_COLUMNS)
     subjects = _conform(subjects, SUBJECT_COLUMNS)
@@ -294,12 +300,6 @@ def build_evidence(
         _conform(prices, PRICE_COLUMNS)
         .drop_nulls(["ticker", "date", "close"])
         .sort("ticker", "date")
-    )
-    dates = (
-        pl.concat([claims.select("stated_on"), pl.DataFrame({"stated_on": [today]})])
-        .unique()
-        .sort("stated_on")
-        .rename({"stated_on": "as_of"})
     )
     # One claim per key and day (ties go to the greater claim id, so the choice is stable).
     per_day = claims.sort(*_KEY, "stated_on", "claim_id", nulls_last=False).unique(
@@ -312,9 +312,14 @@ def build_evidence(
         .with_row_index("_key")
     )
     keyed = per_day.join(keys.select("_key", *_KEY), on=list(_KEY), nulls_equal=True)
-    # Every key at every evidence date at or after its first claim; the as-of join then finds
-    # the latest claim of that key stated on or before the date.
-    grid = keys.join(dates, how="cross").filter(pl.col("as_of") >= pl.col("_first"))
+    dates = (
+        evidence_dates.all_dates(claims, today)
+        if dense
+        else evidence_dates.subject_dates(claims, subjects, today, METHOD_SUBJECT)
+    )
+    # Each key at its subject's dates from its first claim on; the as-of join then finds the
+    # latest claim of that key stated on or before the date.
+    grid = keys.join(dates, on="subject").filter(pl.col("as_of") >= pl.col("_first"))
     frame = (
         grid.select("_key", *_KEY, "as_of")
         .sort("as_of")

@@ -68,9 +68,10 @@ def test_evidence_dates_are_every_stated_on_date_plus_today(evidence) -> None:
 
 def test_each_date_holds_the_latest_claim_stated_on_or_before_it(evidence) -> None:
     hours = evidence.frame.filter(pl.col("metric") == "gpu_hours").sort("as_of")
+    # The model's own dates and today; not the H800's 15 January price, stated before the
+    # model named its chip (tests/test_evidence_shape.py has the rule).
     assert hours.select("as_of", "claim_id", "value").rows() == [
         (D(2024, 1, 1), "hours-1", 100.0),
-        (D(2024, 1, 15), "hours-1", 100.0),
         (D(2024, 2, 1), "hours-1", 100.0),
         (D(2024, 3, 1), "hours-2", 120.0),
         (D(2024, 6, 1), "hours-2", 120.0),
@@ -91,14 +92,15 @@ def test_one_row_per_subject_date_metric_scope_and_qualifier(evidence) -> None:
 def test_a_models_chip_is_the_qualifier_of_its_gpu_count_claim(evidence) -> None:
     chips = evidence.rows.filter(pl.col("subject") == "m").select("as_of", "chip").rows()
     # Before the gpu_count claim, nothing names the chip.
-    assert chips[:2] == [(D(2024, 1, 1), None), (D(2024, 1, 15), None)]
-    assert {chip for _, chip in chips[2:]} == {"h800"}
+    assert chips[:1] == [(D(2024, 1, 1), None)]
+    assert {chip for _, chip in chips[1:]} == {"h800"}
     assert set(evidence.rows.filter(pl.col("subject") == "h800")["chip"]) == {"h800"}
 
 
 def test_group_subjects_carry_their_members(evidence) -> None:
     members = evidence.rows.filter(pl.col("subject") == "g")["members"].to_list()
-    assert members == [["NVDA", "AVGO"]] * 3
+    # Its own claim's date and today (the other subjects' dates are not the group's).
+    assert members == [["NVDA", "AVGO"]] * 2
 
 
 def test_pick_gives_one_wide_row_per_subject_and_date(evidence) -> None:
@@ -113,7 +115,7 @@ def test_pick_gives_one_wide_row_per_subject_and_date(evidence) -> None:
         "hours_qualifier",
         "hours_stated_on",
     ]
-    assert picked.height == 5
+    assert picked.height == 4  # the model's dates: 1 Jan, 1 Feb, 1 Mar and today
 
 
 def test_pick_takes_the_geometric_middle_of_a_range_only_claim(evidence) -> None:
@@ -191,6 +193,14 @@ def test_the_frame_is_built_without_a_python_loop_per_row() -> None:
     calls_large = python_calls(lambda: make_evidence(large))
     assert calls_large < calls_small * 1.5 + 100, (calls_small, calls_large)
     evidence = make_evidence(large)
-    # 100 (subject, qualifier) keys; the key whose claims start on day r has a row on each of
-    # the 400 - r evidence dates from then on.
-    assert evidence.frame.height == sum(400 - r for r in range(100))
+    # 100 (subject, qualifier) keys, none naming another subject: each key has a row at each
+    # of its subject's own dates (and today) from the key's first claim on.
+    own: dict[str, set[dt.date]] = {}
+    first: dict[tuple[str, str], dt.date] = {}
+    for subject, qualifier, day in large.select("subject", "qualifier", "stated_on").rows():
+        own.setdefault(subject, set()).add(day)
+        first[subject, qualifier] = min(day, first.get((subject, qualifier), day))
+    today = large["stated_on"].max()
+    expected = sum(len({d for d in own[s] | {today} if d >= f}) for (s, _), f in first.items())
+    assert len(first) == 100
+    assert evidence.frame.height == expected

@@ -1,9 +1,20 @@
-"""The evidence frame: what was public at every evidence date, as estimators see it.
+"""The evidence frame: what was public at each of a subject's evidence dates, as estimators see it.
 
-For every subject and every evidence date (the distinct ``stated_on`` dates of all claims, plus
-today), the frame holds the latest claim of each (metric, scope, qualifier) stated on or before
-that date, read from one warehouse snapshot. Values are in the metric's base unit and every row
-names its claim, so an estimate can say exactly which claims it used.
+For every subject and each of *its* evidence dates, the frame holds the latest claim of each
+(metric, scope, qualifier) stated on or before that date, read from one warehouse snapshot.
+Values are in the metric's base unit and every row names its claim, so an estimate can say
+exactly which claims it used.
+
+A subject's evidence dates are where something its estimates use can change
+(:mod:`costboard.plugins.evidence_dates` has the rule): its own claims' dates, the own claims'
+dates of the subjects it depends on (a chip its claims' qualifiers name, a group's members,
+the method subject ``ml-hardware``), and ``today``; a subject others depend on also gets
+their dates, so an exact join on (chip, as_of) finds the chip's row. Why not every subject at
+every evidence date, as before: on Epoch AI's databases (thousands of subjects, ~1,200 dates)
+that is tens of millions of rows, nearly all repeats, and every estimator answered for each.
+An estimate at one of a subject's dates holds until its next date; every value at a date a
+subject still has rows for is what the dense frame gave (``dense=True`` builds that shape, to
+compare). docs/decisions.md, "The evidence frame".
 
 Why long (one row per subject, date, metric, scope and qualifier) and not one wide row per
 subject and date: the (metric, scope, qualifier) keys are open-ended. A new claim kind, or a
@@ -11,8 +22,8 @@ new qualifier such as a vendor's rental price, needs no schema change, and every
 its own range and claim id. :func:`pick` turns the part an estimator needs into a wide frame,
 one row per subject and evidence date.
 
-The frame is built with a polars as-of join (no Python loop over rows), so it stays fast for
-the dashboard's live what-if.
+The frame is built with polars joins and an as-of join (no Python loop over rows), so it
+stays fast for the dashboard's live what-if.
 """
 
 from __future__ import annotations
@@ -42,7 +53,7 @@ EVIDENCE_COLUMNS: Final[dict[str, tuple[pl.DataType, str]]] = {
         "for a chip, itself; else null",
     ),
     "members": (pl.List(pl.String()), "the tickers of a group subject (null otherwise)"),
-    "as_of": (pl.Date(), "the evidence date this row describes"),
+    "as_of": (pl.Date(), "one of the subject's evidence dates: the date this row describes"),
     "metric": (pl.String(), "what the claim measures (vocabulary.METRICS)"),
     "scope": (pl.String(), "what the claim covers (vocabulary.SCOPES)"),
     "qualifier": (
@@ -241,6 +252,7 @@ class Evidence:
         subjects: one row per subject: subject, name, kind, developer, members, released_on.
         prices: daily closes: ticker, date, close, adjusted.
         today: the last evidence date (every subject with claims has rows at it).
+            Other dates are the subject's own (see the module docstring).
         snapshot_id: the warehouse snapshot read (None when built in memory).
     """
 

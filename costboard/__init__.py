@@ -31,6 +31,9 @@ _LAZY: dict[str, str] = {
     "Parameters": "costboard.plugins.parameters",
     "run_estimators": "costboard.plugins.run",
     "EstimatorStatus": "costboard.plugins.run",
+    "Vocabulary": "costboard.warehouse.vocabulary",
+    "Metric": "costboard.warehouse.vocabulary",
+    "Unit": "costboard.warehouse.vocabulary",
 }
 
 __all__ = [
@@ -41,8 +44,11 @@ __all__ = [
     "Estimator",
     "EstimatorStatus",
     "Evidence",
+    "Metric",
     "Parameter",
     "Parameters",
+    "Unit",
+    "Vocabulary",
     "build_evidence",
     "hookimpl",
     "load_evidence",
@@ -70,6 +76,7 @@ if TYPE_CHECKING:
     from costboard.plugins.parameters import Parameter, Parameters
     from costboard.plugins.pipeline import load_evidence
     from costboard.plugins.run import EstimatorStatus, run_estimators
+    from costboard.warehouse.vocabulary import Metric, Unit, Vocabulary
 
 
 def __getattr__(name: str) -> Any:

@@ -18,11 +18,12 @@ from typing import Any
 
 import polars as pl
 
-from costboard.plugins.estimator import Estimator
+from costboard.plugins.estimator import Estimator, active_vocabulary, using_vocabulary
 from costboard.plugins.evidence import Evidence, build_evidence
 from costboard.plugins.manager import LoadedEstimator, PluginManager, PluginRecord, get_manager
 from costboard.plugins.parameters import Parameters
 from costboard.plugins.run import DEFAULT_TIMEOUT, EstimatorStatus, run_estimators, run_one
+from costboard.warehouse.vocabulary import Vocabulary
 
 __all__ = [
     "assert_conforms",
@@ -85,8 +86,6 @@ def make_evidence(
         prices: dicts (or a frame) with ticker, date, close.
         today: the last evidence date (default: the latest stated_on).
     """
-    from costboard.warehouse.vocabulary import METRICS
-
     frame = claims if isinstance(claims, pl.DataFrame) else pl.DataFrame(list(claims))
     defaults: dict[str, pl.Expr] = {
         "qualifier": pl.lit(None, dtype=pl.String),
@@ -104,7 +103,8 @@ def make_evidence(
         pl.col("qualifier").cast(pl.String),
     )
     if "unit" not in frame.columns:
-        units = {name: metric.base_unit for name, metric in METRICS.items()}
+        # the active vocabulary: a plugin's own metrics inside using_vocabulary(...)
+        units = {name: m.base_unit for name, m in active_vocabulary().metric_table.items()}
         frame = frame.with_columns(
             pl.col("metric").replace_strict(units, default="ratio").alias("unit")
         )
@@ -324,15 +324,23 @@ def _run(
     return run_one(loaded, evidence, params, DEFAULT_TIMEOUT)
 
 
-def check_estimator(estimator: Estimator, evidence: Evidence | None = None) -> list[str]:
+def check_estimator(
+    estimator: Estimator, evidence: Evidence | None = None, vocabulary: Vocabulary | None = None
+) -> list[str]:
     """Every way ``estimator`` breaks costboard's contract on ``evidence`` (empty: none).
 
     Checks its definition (name, version, outputs, cited parameters), that a run succeeds
     and passes validation, that it produces estimates, that two runs agree, that an
     estimate at a date uses nothing stated later (re-running on only the claims stated by
     then gives the same answer, and every input claim was stated by then), and that every
-    parameter can be overridden.
+    parameter can be overridden. ``vocabulary``: the one its outputs belong to (default:
+    the built-in one; pass your plugin's merged onto it when it adds metrics).
     """
+    with using_vocabulary(vocabulary or active_vocabulary()):
+        return _check_estimator(estimator, evidence)
+
+
+def _check_estimator(estimator: Estimator, evidence: Evidence | None) -> list[str]:
     problems = (
         estimator.problems()
         if isinstance(estimator, Estimator)

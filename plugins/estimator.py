@@ -9,17 +9,43 @@ parameters (each with a cited default) and a vectorized function
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
 from costboard.plugins.parameters import Parameter
+from costboard.warehouse.errors import did_you_mean
+from costboard.warehouse.vocabulary import BUILT_IN, Vocabulary
 
 if TYPE_CHECKING:
     from costboard.plugins.evidence import Evidence
     from costboard.plugins.parameters import Parameters
+
+#: The vocabulary estimators run under. ``run_estimators`` sets it to its manager's merged
+#: vocabulary, so :func:`to_estimates` knows a plugin metric's base unit without each
+#: estimator being handed the vocabulary; a context variable (not a global) because the
+#: dashboard runs estimators from several threads, each with its own manager.
+_ACTIVE_VOCABULARY: ContextVar[Vocabulary] = ContextVar("costboard_vocabulary", default=BUILT_IN)
+
+
+def active_vocabulary() -> Vocabulary:
+    """The vocabulary of the current estimator run (the built-in one outside a run)."""
+    return _ACTIVE_VOCABULARY.get()
+
+
+@contextmanager
+def using_vocabulary(vocabulary: Vocabulary) -> Iterator[Vocabulary]:
+    """Make ``vocabulary`` the active one inside the ``with`` block (this context only)."""
+    token = _ACTIVE_VOCABULARY.set(vocabulary)
+    try:
+        yield vocabulary
+    finally:
+        _ACTIVE_VOCABULARY.reset(token)
+
 
 #: What an estimator returns: one row per (subject, as_of, metric, scope). docs/plugins.md
 #: documents every column.
@@ -81,10 +107,14 @@ class Estimator:
     def parameter_table(self) -> dict[str, Parameter]:
         return {p.name: p for p in self.parameters}
 
-    def problems(self) -> list[str]:
-        """What is wrong with this definition (empty when it is sound)."""
-        from costboard.warehouse.vocabulary import METRICS, SCOPES
+    def problems(self, vocabulary: Vocabulary | None = None) -> list[str]:
+        """What is wrong with this definition (empty when it is sound).
 
+        Outputs are checked against ``vocabulary`` (default: the active one, see
+        :func:`active_vocabulary`); the plugin manager passes its merged vocabulary.
+        """
+        vocabulary = vocabulary or active_vocabulary()
+        metrics, scopes = vocabulary.metric_table, vocabulary.scopes
         found = []
         if not isinstance(self.name, str) or not NAME_PATTERN.match(self.name):
             found.append(f"estimator name {self.name!r} is not lower_case_with_underscores")
@@ -99,10 +129,16 @@ class Estimator:
                 found.append(f"estimator {self.name!r}: output {pair!r} is not (metric, scope)")
                 continue
             metric, scope = pair
-            if metric not in METRICS:
-                found.append(f"estimator {self.name!r}: unknown metric '{metric}'")
-            if scope not in SCOPES:
-                found.append(f"estimator {self.name!r}: unknown scope '{scope}'")
+            if metric not in metrics:
+                found.append(
+                    f"estimator {self.name!r}: unknown metric '{metric}'"
+                    + did_you_mean(str(metric), metrics)
+                )
+            if scope not in scopes:
+                found.append(
+                    f"estimator {self.name!r}: unknown scope '{scope}'"
+                    + did_you_mean(str(scope), scopes)
+                )
         for parameter in self.parameters:
             if not isinstance(parameter, Parameter):
                 found.append(f"estimator {self.name!r}: {parameter!r} is not a Parameter")
@@ -152,7 +188,8 @@ def to_estimates(
         rows: one row per estimate, with ``subject`` and ``as_of``.
         metric, scope: what the estimates measure and cover.
         value, low, high: expressions for the central value and range (default: value).
-        unit: the unit (default: the metric's base unit).
+        unit: the unit (default: the metric's base unit in the active vocabulary, which
+            holds plugin metrics during a run).
         parameters: names of parameters resolved with ``Parameters.attach`` (or columns
             ``{name}`` and ``{name}_origin`` built by hand); each is recorded in the
             ``parameters`` JSON with its value, range and origin, and its claim joins ``inputs``.
@@ -160,9 +197,7 @@ def to_estimates(
         inputs: further columns of claim ids (String or List[String]) the estimate used.
         note: a note (text or expression).
     """
-    from costboard.warehouse.vocabulary import METRICS
-
-    unit = unit or METRICS[metric].base_unit
+    unit = unit or active_vocabulary().metric_table[metric].base_unit
     derived = dict(derived or {})
     entries = {}
     id_columns = list(inputs)

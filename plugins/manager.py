@@ -13,6 +13,10 @@ Datasette's): nothing outside this module touches pluggy.
   that does not exist (reported by ``check_pending``, then the plugin is unregistered), an
   exception or a hang in ``costboard_estimators``, a return value that is not a list of
   sound ``Estimator`` objects, an estimator name that is not the plugin's to take.
+- Vocabulary: every ``costboard_vocabulary`` contribution is merged onto the built-in
+  vocabulary (:func:`costboard.warehouse.vocabulary.merge`) before any estimator is
+  collected; a refused contribution is an error of its plugin (whose estimators then do not
+  load). :meth:`PluginManager.vocabulary` is what the CLI hands to ingest.
 - Estimator names: a built-in's name (``default_<name>`` modules) is reserved, so a plugin
   that provides one is refused and the built-in runs; a name two other plugins both provide
   is refused in both, each error naming the other. Which plugin computes a stored estimate
@@ -24,6 +28,8 @@ Hooks are called one plugin at a time, each on a worker thread with a time limit
 
 from __future__ import annotations
 
+import contextvars
+import importlib
 import math
 import os
 import pkgutil
@@ -39,6 +45,7 @@ import pluggy
 
 from costboard.plugins import hookspecs
 from costboard.plugins.estimator import Estimator
+from costboard.warehouse.vocabulary import BUILT_IN, Vocabulary, merge
 
 ENTRY_POINT_GROUP: Final = "costboard"
 ALLOW_ENV: Final = "COSTBOARD_PLUGINS"
@@ -75,14 +82,26 @@ def time_limit(variable: str, default: float) -> float:
 
 
 def built_in_names() -> frozenset[str]:
-    """The reserved estimator names: one per built-in ``default_<name>`` module."""
+    """The reserved estimator names: one per built-in ``default_<name>`` estimator module.
+
+    Built-in modules that implement other hooks only (``default_vocabulary``, the default
+    importers) reserve no estimator name: a third-party estimator may be called ``vocabulary``.
+    """
     from costboard import plugins
 
     return frozenset(
         module.name.removeprefix(BUILT_IN_PREFIX)
         for module in pkgutil.iter_modules(plugins.__path__)
-        if module.name.startswith(BUILT_IN_PREFIX)
+        if module.name.startswith(BUILT_IN_PREFIX) and _provides_estimators(module.name)
     )
+
+
+def _provides_estimators(module_name: str) -> bool:
+    try:
+        module = importlib.import_module(f"costboard.plugins.{module_name}")
+    except Exception:
+        return True  # a built-in that cannot be imported still keeps its name reserved
+    return hasattr(module, "costboard_estimators")
 
 
 def call_with_timeout(function: Callable[..., T], timeout: float, *args: Any, **kwargs: Any) -> T:
@@ -97,10 +116,13 @@ def call_with_timeout(function: Callable[..., T], timeout: float, *args: Any, **
     the worker is re-raised in the caller.
     """
     outcome: dict[str, Any] = {}
+    # The worker runs in a copy of the caller's context, so context variables the caller set
+    # (the active vocabulary, see plugins/estimator.py) hold inside the plugin too.
+    context = contextvars.copy_context()
 
     def work() -> None:
         try:
-            outcome["value"] = function(*args, **kwargs)
+            outcome["value"] = context.run(function, *args, **kwargs)
         except BaseException as error:
             outcome["error"] = error
 
@@ -163,6 +185,7 @@ class LoadedEstimator:
 @dataclass
 class _Collected:
     estimators: list[LoadedEstimator] = field(default_factory=list)
+    vocabulary: Vocabulary = BUILT_IN
 
 
 class PluginManager:
@@ -322,12 +345,43 @@ class PluginManager:
                 self._collected = self._collect()
             return list(self._collected.estimators)
 
+    def vocabulary(self) -> Vocabulary:
+        """The built-in vocabulary merged with every working plugin's (cached like estimators)."""
+        with self._lock:
+            if self._collected is None:
+                self._collected = self._collect()
+            return self._collected.vocabulary
+
     def refresh(self) -> None:
         """Call ``costboard_estimators`` again on next use (a plugin changed in place)."""
         with self._lock:
             self._collected = None
 
+    def _collect_vocabulary(self) -> Vocabulary:
+        """Call every ``costboard_vocabulary``; merge the sound contributions, record the rest."""
+        offered: list[tuple[PluginRecord, Vocabulary]] = []
+        for impl in self._pm.hook.costboard_vocabulary.get_hookimpls():
+            record = self.records.setdefault(impl.plugin_name, PluginRecord(impl.plugin_name))
+            if record.status != "ok":
+                continue
+            try:
+                returned = call_with_timeout(impl.function, self.hook_timeout)
+                if not isinstance(returned, Vocabulary):
+                    raise TypeError(f"expected a Vocabulary, got {type(returned).__name__}")
+            except Exception as error:
+                record.status = "error"
+                record.error = f"costboard_vocabulary failed: {describe(error)}"
+                continue
+            offered.append((record, returned))
+        merged, problems = merge([(record.name, vocabulary) for record, vocabulary in offered])
+        for record, _ in offered:
+            if record.name in problems:
+                record.status = "error"
+                record.error = "costboard_vocabulary refused: " + "; ".join(problems[record.name])
+        return merged
+
     def _collect(self) -> _Collected:
+        vocabulary = self._collect_vocabulary()
         offered: list[tuple[PluginRecord, list[Estimator]]] = []
         for impl in self._pm.hook.costboard_estimators.get_hookimpls():
             record = self.records.setdefault(impl.plugin_name, PluginRecord(impl.plugin_name))
@@ -340,7 +394,7 @@ class PluginManager:
                 record.status = "error"
                 record.error = f"costboard_estimators failed: {describe(error)}"
                 continue
-            problems = [p for e in estimators for p in e.problems()]
+            problems = [p for e in estimators for p in e.problems(vocabulary)]
             reserved = built_in_names()
             problems += [
                 f"estimator name '{e.name}' is reserved for costboard's built-in estimator: "
@@ -356,7 +410,7 @@ class PluginManager:
         for record, estimators in offered:
             for estimator in estimators:
                 providers.setdefault(estimator.name, []).append(record.name)
-        collected = _Collected()
+        collected = _Collected(vocabulary=vocabulary)
         for record, estimators in offered:
             clashes = [
                 f"estimator name '{e.name}' is also provided by plugin "

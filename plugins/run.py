@@ -24,6 +24,8 @@ from costboard.plugins.estimator import (
     ESTIMATES_SCHEMA,
     REQUIRED_COLUMNS,
     Estimator,
+    active_vocabulary,
+    using_vocabulary,
 )
 from costboard.plugins.evidence import Evidence
 from costboard.plugins.manager import (
@@ -87,9 +89,11 @@ def _status(
 
 
 def validate_estimates(returned: object, estimator: Estimator, evidence: Evidence) -> pl.DataFrame:
-    """``returned`` conformed to ESTIMATE_SCHEMA, or EstimateError saying what is wrong."""
-    from costboard.warehouse.vocabulary import METRICS
+    """``returned`` conformed to ESTIMATE_SCHEMA, or EstimateError saying what is wrong.
 
+    Costs and base units come from the active vocabulary (the manager's merged one in a run).
+    """
+    metrics = active_vocabulary().metric_table
     if not isinstance(returned, pl.DataFrame):
         raise EstimateError(f"returned {type(returned).__name__}, not a polars DataFrame")
     missing = [c for c in REQUIRED_COLUMNS if c not in returned.columns]
@@ -138,7 +142,7 @@ def validate_estimates(returned: object, estimator: Estimator, evidence: Evidenc
     )
     if row:
         raise EstimateError(f"undeclared output {row['metric']}/{row['scope']} ({where(row)})")
-    costs = [name for name, metric in METRICS.items() if metric.is_cost]
+    costs = [name for name, metric in metrics.items() if metric.is_cost]
     row = first(pl.col("metric").is_in(costs) & (pl.min_horizontal("value", "low", "high") < 0))
     if row:
         raise EstimateError(f"negative cost {row['value']} ({where(row)})")
@@ -148,7 +152,7 @@ def validate_estimates(returned: object, estimator: Estimator, evidence: Evidenc
     row = first(pl.col("value") > pl.col("high"))
     if row:
         raise EstimateError(f"value {row['value']} > high {row['high']} ({where(row)})")
-    units = {name: metric.base_unit for name, metric in METRICS.items()}
+    units = {name: metric.base_unit for name, metric in metrics.items()}
     row = first(pl.col("unit") != pl.col("metric").replace_strict(units, default=None))
     if row:
         raise EstimateError(
@@ -255,16 +259,18 @@ def run_estimators(
 
     frames: list[pl.DataFrame] = []
     statuses: list[EstimatorStatus] = []
-    for item in loaded:
-        table = item.estimator.parameter_table
-        params = Parameters(
-            table=table,
-            overrides={k: v for k, v in checked.items() if k in table},
-            windows=window_list,
-        )
-        frame, status = run_one(item, evidence, params, timeout)
-        frames.append(frame)
-        statuses.append(status)
+    # Estimators and their validation see the manager's merged vocabulary (plugin metrics).
+    with using_vocabulary(manager.vocabulary()):
+        for item in loaded:
+            table = item.estimator.parameter_table
+            params = Parameters(
+                table=table,
+                overrides={k: v for k, v in checked.items() if k in table},
+                windows=window_list,
+            )
+            frame, status = run_one(item, evidence, params, timeout)
+            frames.append(frame)
+            statuses.append(status)
     providing = {item.plugin.name for item in manager.estimators()}
     if only is None:
         for record in manager.plugins():

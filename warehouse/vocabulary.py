@@ -276,8 +276,11 @@ def merge(
             continue
         for what, table in tables(vocabulary).items():
             problems[name] += _clashes(what, table, built_in[what])
+            # A base name is checked against the base alone, so that a plugin redefining it
+            # differently is refused and the built-in plugin (which repeats it) is not.
             for item, definition in table.items():
-                owners[what].setdefault(item, []).append((name, definition))
+                if item not in built_in[what]:
+                    owners[what].setdefault(item, []).append((name, definition))
     for what, by_name in owners.items():
         for item, definitions in by_name.items():
             for name, definition in definitions:
@@ -286,26 +289,37 @@ def merge(
                     problems[name].append(
                         f"{what} '{item}' is also defined differently by {', '.join(others)}"
                     )
-    accepted = [v for name, v in contributions if not problems[name]]
-    metric_bases = {m.base_unit for v in (base, *accepted) for m in v.metrics}
-    unit_names = {u.name for v in (base, *accepted) for u in v.units}
-    for name, vocabulary in contributions:
-        if problems[name]:
-            continue
-        problems[name] += [
+    # Refusing one contribution can strand another's unit or metric (a unit for a refused
+    # plugin's metric), so the reference checks repeat until nothing more is refused.
+    while refused := _unresolved(base, [(n, v) for n, v in contributions if not problems[n]]):
+        for name, found in refused.items():
+            problems[name] += found
+    merged = _union(base, [v for name, v in contributions if not problems[name]])
+    return merged, {name: found for name, found in problems.items() if found}
+
+
+def _unresolved(
+    base: Vocabulary, accepted: Sequence[tuple[str, Vocabulary]]
+) -> dict[str, list[str]]:
+    """Units whose base no metric measures in, metrics whose base unit is no unit."""
+    metric_bases = {m.base_unit for v in (base, *(v for _, v in accepted)) for m in v.metrics}
+    unit_names = {u.name for v in (base, *(v for _, v in accepted)) for u in v.units}
+    found: dict[str, list[str]] = {}
+    for name, vocabulary in accepted:
+        problems = [
             f"unit '{u.name}' converts to '{u.base}', the base unit of no metric "
             "(define a metric with that base unit, or use an existing base unit)"
             for u in vocabulary.units
             if u.base not in metric_bases
-        ]
-        problems[name] += [
+        ] + [
             f"metric '{m.name}': its base unit '{m.base_unit}' is not a unit "
             f"(add Unit('{m.base_unit}', '{m.base_unit}', 1.0, ...))"
             for m in vocabulary.metrics
             if m.base_unit not in unit_names
         ]
-    merged = _union(base, [v for name, v in contributions if not problems[name]])
-    return merged, {name: found for name, found in problems.items() if found}
+        if problems:
+            found[name] = problems
+    return found
 
 
 def _union(base: Vocabulary, others: Iterable[Vocabulary]) -> Vocabulary:

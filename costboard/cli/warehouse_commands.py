@@ -15,6 +15,7 @@ from costboard.cli.output import FORMATS, echo_frame
 from costboard.warehouse import demo, formats, history, ingest, lake, readonly_sql, schema
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.readers import LARGE_FILE_BYTES
+from costboard.warehouse.vocabulary import Vocabulary
 from costboard.warehouse.writer import WriteResult
 
 
@@ -101,6 +102,7 @@ def ingest_command(
             ticker=ticker,
             dry_run=dry_run,
             progress=step,
+            vocabulary=_merged_vocabulary(),
         )
         bar.update(task, completed=2 * len(files) + 4)
     if dry_run:
@@ -109,6 +111,14 @@ def ingest_command(
         click.echo(f"snapshot {result.snapshot_id}: {_summary(result)}")
     else:
         click.echo("nothing new: the warehouse already holds this content; no snapshot was made")
+
+
+def _merged_vocabulary() -> Vocabulary:
+    """The built-in vocabulary plus every vocabulary plugin's (a refused plugin is listed by
+    ``costboard plugins``; ingest goes on with the others)."""
+    from costboard.plugins.manager import get_manager
+
+    return get_manager().vocabulary()
 
 
 def _reader(config: WarehouseConfig, snapshot_id: int | None = None) -> duckdb.DuckDBPyConnection:

@@ -34,6 +34,13 @@ _LAZY: dict[str, str] = {
     "Vocabulary": "costboard.warehouse.vocabulary",
     "Metric": "costboard.warehouse.vocabulary",
     "Unit": "costboard.warehouse.vocabulary",
+    "Importer": "costboard.warehouse.importers",
+    "Imported": "costboard.warehouse.importers",
+    "ImportedTable": "costboard.warehouse.importers",
+    "ImportOptions": "costboard.warehouse.importers",
+    "RawTable": "costboard.warehouse.readers",
+    "IngestError": "costboard.warehouse.errors",
+    "InputError": "costboard.warehouse.errors",
 }
 
 __all__ = [
@@ -44,9 +51,16 @@ __all__ = [
     "Estimator",
     "EstimatorStatus",
     "Evidence",
+    "ImportOptions",
+    "Imported",
+    "ImportedTable",
+    "Importer",
+    "IngestError",
+    "InputError",
     "Metric",
     "Parameter",
     "Parameters",
+    "RawTable",
     "Unit",
     "Vocabulary",
     "build_evidence",
@@ -76,6 +90,9 @@ if TYPE_CHECKING:
     from costboard.plugins.parameters import Parameter, Parameters
     from costboard.plugins.pipeline import load_evidence
     from costboard.plugins.run import EstimatorStatus, run_estimators
+    from costboard.warehouse.errors import IngestError, InputError
+    from costboard.warehouse.importers import Imported, ImportedTable, Importer, ImportOptions
+    from costboard.warehouse.readers import RawTable
     from costboard.warehouse.vocabulary import Metric, Unit, Vocabulary
 
 

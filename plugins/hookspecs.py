@@ -16,6 +16,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from costboard.plugins.estimator import Estimator
+    from costboard.warehouse.importers import Importer
     from costboard.warehouse.vocabulary import Vocabulary
 
 #: Marks a hook specification (this module only).
@@ -72,4 +73,34 @@ def costboard_vocabulary() -> Vocabulary:  # type: ignore[empty-body]
         the value in ``base``; a unit whose base is ``date`` is written as an ISO date and
         stored as days since 1970-01-01), ``scopes`` (a mapping of name to description)
         and ``subject_kinds`` (a tuple of names).
+    """
+
+
+@hookspec
+def costboard_importers() -> list[Importer]:  # type: ignore[empty-body]
+    """Return the ingest formats (importers) this plugin adds to ``costboard ingest``.
+
+    Called once per plugin when the plugins are loaded, on its own and with a time limit;
+    an exception, a hang, a return value that is not a list of ``Importer``, a name that is
+    not lower-case, a name reserved for a built-in importer (``claims``, ``subjects``,
+    ``prices``, ``yahoo``, ``stooq``, ``epoch-models``, ``epoch-chips``, ``epoch-prices``,
+    ``fred``) or one another plugin also provides is recorded against this plugin and the
+    other plugins are unaffected. The built-in formats are themselves importers of the
+    default plugin ``importers`` (``costboard.plugins.default_importers``).
+
+    No arguments.
+
+    :return: a list of :class:`costboard.Importer`. Each has a ``name`` (what ``--kind``
+        takes), a ``description``, ``recognises(table) -> bool`` (from the file's header:
+        ``table`` is a :class:`costboard.RawTable`, its ``header`` the column names, its
+        ``frame`` every cell as text) and ``convert(table, options) -> Imported``: the
+        file mapped onto costboard's ``claims``, ``subjects`` or ``prices`` layouts as
+        ``ImportedTable`` s, each a ``RawTable`` whose ``line_of_row`` (and optional
+        ``column_of``) give every output row's line and column in the ORIGINAL file, so
+        that ingest's validation errors name them; rows it cannot use go in
+        ``Imported.skipped`` (reported, not written). Files are tried against the built-in
+        importers first, then the plugins' in plugin-name order; ``--kind`` forces one.
+        A malformed value is an ``IngestError`` naming file, line and column; any other
+        exception from ``convert`` fails the ingest with the importer's name. Nothing is
+        written unless every file converts and validates.
     """

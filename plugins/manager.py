@@ -45,6 +45,8 @@ import pluggy
 
 from costboard.plugins import hookspecs
 from costboard.plugins.estimator import Estimator
+from costboard.warehouse.importers import Importer
+from costboard.warehouse.importers import built_in_names as built_in_importer_names
 from costboard.warehouse.vocabulary import BUILT_IN, Vocabulary, merge
 
 ENTRY_POINT_GROUP: Final = "costboard"
@@ -425,6 +427,67 @@ class PluginManager:
             collected.estimators += [LoadedEstimator(e, record) for e in estimators]
         collected.estimators.sort(key=lambda loaded: loaded.estimator.name)
         return collected
+
+    # --- importers (costboard_importers) -------------------------------------------------
+
+    def importers(self) -> list[Importer]:
+        """Every sound importer: the built-in plugin's first, then other plugins' by name.
+
+        Called per use, not cached: ingest asks once per command. A plugin whose hook fails,
+        whose importers are unsound, take a built-in name or clash with another plugin's
+        is recorded as an error (like any plugin failure) and contributes none.
+        """
+        offered: list[tuple[PluginRecord, list[Importer]]] = []
+        for impl in self._pm.hook.costboard_importers.get_hookimpls():
+            record = self.records.setdefault(impl.plugin_name, PluginRecord(impl.plugin_name))
+            if record.status != "ok":
+                continue
+            try:
+                found = _as_importers(call_with_timeout(impl.function, self.hook_timeout))
+            except Exception as error:
+                record.status = "error"
+                record.error = f"costboard_importers failed: {describe(error)}"
+                continue
+            problems = [p for i in found for p in i.problems()]
+            if not record.built_in:
+                problems += [
+                    f"importer name '{i.name}' is reserved for costboard's built-in importer: "
+                    "rename it"
+                    for i in found
+                    if i.name in built_in_importer_names()
+                ]
+            if problems:
+                record.status, record.error = "error", "; ".join(problems)
+                continue
+            offered.append((record, found))
+        providers: dict[str, list[str]] = {}
+        for record, found in offered:
+            for importer in found:
+                providers.setdefault(importer.name, []).append(record.name)
+        merged: list[Importer] = []
+        for record, found in sorted(offered, key=lambda o: (not o[0].built_in, o[0].name)):
+            clashes = [
+                f"importer name '{i.name}' is also provided by plugin "
+                + ", ".join(f"'{o}'" for o in providers[i.name] if o != record.name)
+                for i in found
+                if len(providers[i.name]) > 1
+            ]
+            if clashes:
+                record.status, record.error = "error", "; ".join(clashes)
+                continue
+            merged += found
+        return merged
+
+
+def _as_importers(returned: object) -> list[Importer]:
+    if isinstance(returned, Importer):
+        return [returned]
+    if returned is None or isinstance(returned, str | bytes) or not isinstance(returned, Sequence):
+        raise TypeError(f"expected a list of Importer, got {type(returned).__name__}")
+    wrong = [type(item).__name__ for item in returned if not isinstance(item, Importer)]
+    if wrong:
+        raise TypeError(f"expected a list of Importer, found {', '.join(sorted(set(wrong)))}")
+    return list(returned)
 
 
 def _as_estimators(returned: object) -> list[Estimator]:

@@ -35,7 +35,7 @@ BUILT_INS = (
     "market_cap_move",
 )
 #: Built-in plugins that provide no estimator (``default_<name>`` modules all the same).
-OTHER_BUILT_INS = ("vocabulary",)
+OTHER_BUILT_INS = ("vocabulary", "importers")
 #: Every built-in parameter by name: each built-in declares its own in its ``parameters``.
 DEFAULTS = {
     p.name: p
@@ -45,7 +45,7 @@ DEFAULTS = {
 
 
 def test_the_hookspec_module_declares_hooks() -> None:
-    assert HOOKS == ["costboard_estimators", "costboard_vocabulary"]
+    assert HOOKS == ["costboard_estimators", "costboard_importers", "costboard_vocabulary"]
     assert PluginManager.hook_names() == HOOKS
 
 

@@ -1,20 +1,27 @@
-"""Input file kinds: which kind a file is (from its header) and how foreign layouts map in.
+"""costboard's own file kinds and the market-data exports, as built-in importers.
 
 Kinds: ``claims`` (CSV, JSON, JSON Lines), ``subjects`` (CSV), ``prices`` (costboard's own
 layout), ``yahoo`` (a Yahoo Finance export) and ``stooq`` (a Stooq export). The two foreign
 price layouts are renamed onto costboard's; the ticker comes from ``--ticker`` or the file name.
+Epoch AI's files and FRED series are in epoch_models.py, epoch_hardware.py and fred.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 from costboard.warehouse.errors import IngestError, InputError
+from costboard.warehouse.importers import (
+    Imported,
+    ImportedTable,
+    Importer,
+    ImportOptions,
+    same_layout,
+)
 from costboard.warehouse.readers import RawTable
-
-KINDS = ("claims", "subjects", "prices", "yahoo", "stooq")
 
 YAHOO_COLUMNS = {
     "Date": "date",
@@ -33,32 +40,6 @@ STOOQ_COLUMNS = {
     "Close": "close",
     "Volume": "volume",
 }
-
-
-def detect(table: RawTable) -> str:
-    """The kind of a file, read from its header."""
-    header = set(table.header)
-    if table.format != "csv" or "metric" in header:
-        return "claims"
-    if "ticker" in header and "close" in header:
-        return "prices"
-    if "Adj Close" in header and "Date" in header:
-        return "yahoo"
-    if {"Date", "Close"} <= header:
-        return "stooq"
-    if "kind" in header and "subject" in header:
-        return "subjects"
-    raise IngestError(
-        [
-            InputError(
-                table.path,
-                1,
-                1,
-                "cannot tell what kind of file this is from its header; "
-                f"pass --kind ({'|'.join(KINDS)})",
-            )
-        ]
-    )
 
 
 def ticker_from_name(path: str) -> str:
@@ -92,3 +73,51 @@ def to_price_layout(table: RawTable, kind: str, ticker: str | None) -> RawTable:
     )
     header = [mapping[c] for c in table.header] + ["ticker", "adjusted"]
     return RawTable(table.path, frame, header, table.format, line_of_row=table.line_of_row)
+
+
+def _is_claims(table: RawTable) -> bool:
+    # Claims are the only kind costboard reads from JSON.
+    return table.format != "csv" or "metric" in table.header
+
+
+def _header_has(*columns: str) -> Callable[[RawTable], bool]:
+    return lambda table: table.format == "csv" and set(columns) <= set(table.header)
+
+
+def _prices(table: RawTable, options: ImportOptions) -> Imported:
+    if options.ticker and "ticker" not in table.header:
+        frame = table.frame.with_columns(pl.lit(options.ticker).alias("ticker"))
+        table = RawTable(
+            table.path,
+            frame,
+            [*table.header, "ticker"],
+            table.format,
+            line_of_row=table.line_of_row,
+        )
+    return Imported([ImportedTable("prices", table)])
+
+
+def _export(kind: str) -> Callable[[RawTable, ImportOptions], Imported]:
+    def convert(table: RawTable, options: ImportOptions) -> Imported:
+        return Imported([ImportedTable("prices", to_price_layout(table, kind, options.ticker))])
+
+    return convert
+
+
+#: In the order their headers are tried (a Yahoo header also has Stooq's columns).
+IMPORTERS = (
+    Importer(
+        "claims", "costboard claims (CSV, JSON, JSON Lines)", _is_claims, same_layout("claims")
+    ),
+    Importer("prices", "costboard daily prices (CSV)", _header_has("ticker", "close"), _prices),
+    Importer(
+        "yahoo", "a Yahoo Finance daily export", _header_has("Adj Close", "Date"), _export("yahoo")
+    ),
+    Importer("stooq", "a Stooq daily export", _header_has("Date", "Close"), _export("stooq")),
+    Importer(
+        "subjects",
+        "costboard subjects (CSV)",
+        _header_has("kind", "subject"),
+        same_layout("subjects"),
+    ),
+)

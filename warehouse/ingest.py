@@ -1,7 +1,10 @@
 """Ingest: read and validate every file, then write them all as one snapshot.
 
-Validation happens before the write lock is taken; nothing is written unless every file is
-clean. The write merges each table's incoming rows by natural key (:func:`tables.merge`):
+Each file is read, recognised by an importer (warehouse/importers.py: costboard's own
+layouts, market exports, Epoch AI's and FRED's files, and any plugin's) and mapped onto
+costboard's tables, which are then validated. Validation happens before the write lock is
+taken; nothing is written unless every file is clean. Rows an importer cannot use are
+reported (``WriteResult.skipped``), never half-imported. The write merges each table's incoming rows by natural key (:func:`tables.merge`):
 new keys are added, keys whose values differ replace their row (a claim's new version; the
 old one stays readable in earlier snapshots), identical rows are skipped. When nothing
 differs no snapshot is made.
@@ -17,9 +20,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from costboard.warehouse import formats, readers, tables, validate, writer
+from costboard.warehouse import importers as importers_module
+from costboard.warehouse import readers, resolve, tables, validate, writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
+from costboard.warehouse.importers import ImportedTable, Importer, ImportOptions
 from costboard.warehouse.lake import LAKE
 from costboard.warehouse.readers import RawTable
 from costboard.warehouse.tables import CLAIMS, PRICES, SOURCES, SUBJECTS
@@ -45,12 +50,20 @@ class Batch:
     claims: list[pl.DataFrame] = field(default_factory=list)
     subjects: list[pl.DataFrame] = field(default_factory=list)
     prices: list[pl.DataFrame] = field(default_factory=list)
+    #: Rows importers reported and skipped (not errors: the rest of the file is written).
+    skipped: list[InputError] = field(default_factory=list)
+    #: Table index -> (subject kind, qualifier kind) of tables whose ids resolve by name.
+    resolution: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
 
-    def add(self, table: RawTable, kind: str, frame: pl.DataFrame) -> None:
+    def add(
+        self, table: RawTable, kind: str, frame: pl.DataFrame, imported: ImportedTable | None = None
+    ) -> None:
         located = frame.with_columns(
             pl.lit(len(self.tables), dtype=pl.Int32).alias("_table"),
             pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"),
         )
+        if imported is not None and imported.subject_kind is not None:
+            self.resolution[len(self.tables)] = (imported.subject_kind, imported.qualifier_kind)
         self.tables.append(table)
         getattr(self, kind).append(located)
 
@@ -62,6 +75,33 @@ class Batch:
         return self.tables[table_index].error(row, field_name, message)
 
 
+def _importer(
+    path: Path, table: RawTable, kind: str | None, importers: Sequence[Importer]
+) -> Importer:
+    if kind is None:
+        return importers_module.detect(table, importers)
+    by_name = {i.name: i for i in importers}
+    if kind not in by_name:
+        raise IngestError(
+            [InputError(str(path), 1, 1, f"unknown kind '{kind}'" + did_you_mean(kind, by_name))]
+        )
+    return by_name[kind]
+
+
+def _convert(
+    importer: Importer, table: RawTable, options: ImportOptions
+) -> tuple[list[ImportedTable], list[InputError]]:
+    """The importer's tables; a plugin's failure is this file's error, with its name."""
+    try:
+        imported = importer.convert(table, options)
+    except IngestError:
+        raise
+    except Exception as error:
+        message = f"importer '{importer.name}' failed: {type(error).__name__}: {error}"
+        raise IngestError([InputError(table.path, 1, 1, message)]) from error
+    return imported.tables, imported.skipped
+
+
 def read_files(
     paths: Sequence[Path],
     *,
@@ -69,14 +109,17 @@ def read_files(
     ticker: str | None = None,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    importers: Sequence[Importer] | None = None,
     vocabulary: Vocabulary = BUILT_IN,
 ) -> Batch:
-    """Read and validate every file; raise one IngestError listing every file's errors.
+    """Read, map and validate every file; raise one IngestError listing every file's errors.
 
-    ``vocabulary``: the metrics, units, scopes and subject kinds claims and subjects may use
-    (the CLI passes the plugin manager's merged vocabulary).
+    ``importers`` are the formats to recognise (default: costboard's built-ins; the CLI
+    passes the plugin manager's, built-ins first); ``kind`` forces one by name.
     """
     today = today or dt.date.today()
+    importers = importers_module.built_in_importers() if importers is None else importers
+    options = ImportOptions(ticker=ticker)
     batch = Batch()
     errors: list[InputError] = []
     omitted = 0
@@ -87,29 +130,26 @@ def read_files(
             if not path.is_file():
                 raise IngestError([InputError(str(path), 1, 1, "no such file")])
             table, _ = readers.read(path)
-            file_kind = kind or formats.detect(table)
-            if file_kind in ("yahoo", "stooq"):
-                table = formats.to_price_layout(table, file_kind, ticker)
-                file_kind = "prices"
-            elif file_kind == "prices" and ticker and "ticker" not in table.header:
-                table.frame = table.frame.with_columns(pl.lit(ticker).alias("ticker"))
-                table.header = [*table.header, "ticker"]
+            importer = _importer(path, table, kind, importers)
             if progress:
-                progress(f"validating {path} ({table.frame.height:,} rows)")
-            if file_kind not in VALIDATORS:
-                raise IngestError(
-                    [
-                        InputError(
-                            str(path),
-                            1,
-                            1,
-                            f"unknown kind '{file_kind}'" + did_you_mean(file_kind, formats.KINDS),
-                        )
-                    ]
-                )
-            batch.add(
-                table, file_kind, VALIDATORS[file_kind](table, today=today, vocabulary=vocabulary)
-            )
+                progress(f"validating {path} ({table.frame.height:,} rows, {importer.name})")
+            outputs, skipped = _convert(importer, table, options)
+            file_errors: list[InputError] = []
+            for output in outputs:
+                try:
+                    if output.kind not in VALIDATORS:
+                        message = f"importer '{importer.name}' made a table of unknown kind '{output.kind}'"
+                        raise IngestError([InputError(table.path, 1, 1, message)])
+                    validated = VALIDATORS[output.kind](
+                        output.table, today=today, vocabulary=vocabulary
+                    )
+                    batch.add(output.table, output.kind, validated, output)
+                except IngestError as error:
+                    file_errors.extend(error.errors)
+                    omitted += error.omitted
+            if file_errors:
+                raise IngestError(file_errors)
+            batch.skipped.extend(skipped)
         except IngestError as error:
             errors.extend(error.errors)
             omitted += error.omitted
@@ -214,6 +254,7 @@ def write_batch(
     connection: duckdb.DuckDBPyConnection, batch: Batch, progress: Progress | None = None
 ) -> dict[str, TableChanges]:
     """The body of an ingest's transaction."""
+    resolve.apply(connection, batch)
     errors = _subject_reference_errors(connection, batch)
     if errors:
         raise IngestError(errors)
@@ -250,15 +291,28 @@ def ingest(
     today: dt.date | None = None,
     progress: Progress | None = None,
     vocabulary: Vocabulary = BUILT_IN,
+    importers: Sequence[Importer] | None = None,
 ) -> WriteResult:
-    """Validate ``paths`` and write them as one snapshot (or, with ``dry_run``, only count)."""
+    """Validate ``paths`` and write them as one snapshot (or, with ``dry_run``, only count).
+
+    ``importers``: see :func:`read_files`. The result's ``skipped`` lists the rows the
+    importers reported and left out.
+    """
     batch = read_files(
-        paths, kind=kind, ticker=ticker, today=today, progress=progress, vocabulary=vocabulary
+        paths,
+        kind=kind,
+        ticker=ticker,
+        today=today,
+        progress=progress,
+        vocabulary=vocabulary,
+        importers=importers,
     )
-    return writer.write(
+    result = writer.write(
         config,
         lambda connection: write_batch(connection, batch, progress),
         message=message,
         author=author,
         dry_run=dry_run,
     )
+    result.skipped = sorted(batch.skipped)
+    return result

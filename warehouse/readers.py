@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,9 @@ class RawTable:
         default_factory=list
     )  # (start, end) offsets per record
     text: str = ""
+    #: For a table an importer derived from another file: per field, each row's 1-based
+    #: column in that original file (fields not listed point at column 1).
+    column_of: dict[str, pl.Series] | None = None
 
     def line(self, row: int) -> int:
         if self.format == "csv":
@@ -46,6 +50,9 @@ class RawTable:
 
     def locate(self, row: int, field_name: str | None) -> tuple[int, int]:
         """(line, column) of ``field_name`` in ``row`` (1-based); the row's start if unknown."""
+        if self.column_of is not None:
+            columns = self.column_of.get(field_name or "")
+            return self.line(row), int(columns[row]) if columns is not None else 1
         if self.format == "csv":
             column = self.header.index(field_name) + 1 if field_name in self.header else 1
             return self.line(row), column
@@ -146,7 +153,9 @@ def _header_errors(name: str, header: list[str]) -> list[InputError]:
 
 
 def _csv_line_numbers(text: str) -> pl.Series:
-    reader = csv.reader(io.StringIO(text))
+    # A lone carriage return inside a field (Epoch's chip dataset has one after a name) is
+    # data to polars but a line break to the csv module; lines are counted by "\n" only.
+    reader = csv.reader(io.StringIO(re.sub(r"\r(?!\n)", " ", text)))
     next(reader, None)
     lines = []
     start = reader.line_num + 1

@@ -24,6 +24,7 @@ import tenacity
 
 from costboard.warehouse import lake
 from costboard.warehouse.config import WarehouseConfig
+from costboard.warehouse.errors import InputError
 
 #: How long a writer waits for another writer before giving up.
 LOCK_TIMEOUT_SECONDS = 600.0
@@ -51,6 +52,8 @@ class WriteResult:
     snapshot_id: int | None
     changes: dict[str, TableChanges] = field(default_factory=dict)
     kind: str = "ingest"
+    #: Input rows an ingest's importers reported and left out (file, line, column, why).
+    skipped: list[InputError] = field(default_factory=list)
 
     @property
     def wrote(self) -> bool:

@@ -12,8 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.output import FORMATS, echo_frame
-from costboard.warehouse import demo, formats, history, ingest, lake, readonly_sql, schema
+from costboard.warehouse import demo, history, ingest, lake, readonly_sql, schema
 from costboard.warehouse.config import WarehouseConfig
+from costboard.warehouse.importers import Importer
 from costboard.warehouse.readers import LARGE_FILE_BYTES
 from costboard.warehouse.vocabulary import Vocabulary
 from costboard.warehouse.writer import WriteResult
@@ -57,8 +58,8 @@ def init(config: WarehouseConfig, with_demo: bool, if_missing: bool, author: str
 @click.option("--author", help="Author recorded on the snapshot [default: your user name].")
 @click.option(
     "--kind",
-    type=click.Choice(formats.KINDS),
-    help="The files' kind (default: read from each header).",
+    help="The files' kind, an importer's name: claims, subjects, prices, yahoo, stooq, "
+    "epoch-models, epoch-chips, epoch-prices, fred, or a plugin's (default: read from each header).",
 )
 @click.option("--ticker", help="Ticker for Yahoo/Stooq price files (default: from the file name).")
 @click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
@@ -75,7 +76,9 @@ def ingest_command(
 ) -> None:
     """Validate FILES and write them as one snapshot.
 
-    Claims (CSV, JSON, JSON Lines), subjects (CSV) and prices (costboard, Yahoo or Stooq CSV).
+    Claims (CSV, JSON, JSON Lines), subjects (CSV), prices (costboard, Yahoo or Stooq CSV),
+    Epoch AI's models, chips and hardware-price CSVs as published, FRED series, and any
+    importer plugin's format. Rows an importer cannot use are listed and skipped.
     Any error in any file: every error is listed and nothing is written.
     """
     large = any(f.is_file() and f.stat().st_size > LARGE_FILE_BYTES for f in files)
@@ -103,14 +106,39 @@ def ingest_command(
             dry_run=dry_run,
             progress=step,
             vocabulary=_merged_vocabulary(),
+            importers=_merged_importers(),
         )
         bar.update(task, completed=2 * len(files) + 4)
+    _report_skipped(result)
     if dry_run:
         click.echo(f"dry run, nothing written: {_summary(result)}")
     elif result.wrote:
         click.echo(f"snapshot {result.snapshot_id}: {_summary(result)}")
     else:
         click.echo("nothing new: the warehouse already holds this content; no snapshot was made")
+
+
+def _merged_importers() -> list[Importer]:
+    """The built-in importers then every importer plugin's (a refused plugin is listed by
+    ``costboard plugins``; ingest goes on with the others)."""
+    from costboard.plugins.manager import get_manager
+
+    return get_manager().importers()
+
+
+#: Skipped rows listed in full up to this many; the rest are counted.
+SKIPPED_SHOWN = 20
+
+
+def _report_skipped(result: WriteResult) -> None:
+    """Rows the importers could not use: on stderr, each with file, line, column and why."""
+    if not result.skipped:
+        return
+    click.echo(f"skipped {len(result.skipped)} input rows costboard cannot use:", err=True)
+    for error in result.skipped[:SKIPPED_SHOWN]:
+        click.echo(f"  {error}", err=True)
+    if len(result.skipped) > SKIPPED_SHOWN:
+        click.echo(f"  ... and {len(result.skipped) - SKIPPED_SHOWN} more", err=True)
 
 
 def _merged_vocabulary() -> Vocabulary:

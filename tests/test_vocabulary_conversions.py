@@ -9,6 +9,7 @@ silently wrong number.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,24 @@ def test_a_date_low_that_is_after_its_value_is_refused() -> None:
         validate.claims(table, today=dt.date(2026, 1, 1))
     (error,) = caught.value.errors
     assert error.field == "low"
+
+
+def test_the_readme_metric_table_lists_exactly_the_built_in_vocabulary() -> None:
+    # The README's table is the documentation of the built-in vocabulary: every metric with
+    # its base unit and every unit under its base (plugins' come from `costboard vocabulary`).
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Metrics and units", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    documented_metrics: dict[str, str] = {}
+    documented_units: dict[str, str] = {}
+    for row in rows:
+        metrics, base, units = (cell.strip() for cell in row.strip("|").split(" | ")[:3])
+        base_unit = re.findall(r"`([a-z0-9_]+)`", base)[0]
+        for metric in re.findall(r"`([a-z0-9_]+)`", metrics.split("(")[0]):
+            documented_metrics[metric] = base_unit
+        for unit in re.findall(r"`([a-z0-9_]+)`", units.split(":")[0]):
+            documented_units[unit] = base_unit
+    assert documented_metrics == {n: m.base_unit for n, m in METRICS.items()}
+    assert documented_units == {n: u.base for n, u in UNITS.items()}
+    scopes = re.search(r"Scopes: (.*?)\(each", section, re.DOTALL).group(1)
+    assert re.findall(r"`([a-z_]+)`", scopes) == list(vocabulary.SCOPES)

@@ -248,6 +248,28 @@ def test_check_estimator_takes_the_plugins_vocabulary() -> None:
     assert check_estimator(WATER_ESTIMATOR)[0].endswith("unknown metric 'water_use'")
 
 
+def test_the_vocabulary_command_lists_the_merged_vocabulary_one_row_per_name() -> None:
+    from costboard.cli.vocabulary_command import vocabulary_frame
+
+    merged, _ = merge([("water", WATER)])
+    frame = vocabulary_frame(merged)
+    assert frame.filter(pl.col("name") == "megalitres").row(0) == (
+        "unit",
+        "megalitres",
+        "litres",
+        1e6,
+        None,
+        "millions of litres",
+    )
+    counts = dict(frame.group_by("what").len().iter_rows())
+    assert counts == {
+        "metric": len(merged.metrics),
+        "unit": len(merged.units),
+        "scope": len(merged.scopes),
+        "subject_kind": len(merged.subject_kinds),
+    }
+
+
 def test_default_vocabulary_is_built_in_but_reserves_no_estimator_name() -> None:
     reserved = built_in_names()
     assert "vocabulary" not in reserved and "importers" not in reserved
@@ -375,9 +397,19 @@ def test_an_installed_vocabulary_plugin_extends_ingest(site: Path, tmp_path: Pat
             "WHERE subject = 'site-1'"
         ).fetchone()
     assert row == (2.5e6, "litres", 2.5, "megalitres")
+    listed = run(COSTBOARD, "vocabulary", "--format", "json", site=site)
+    rows = {(r["what"], r["name"]): r for r in json.loads(listed.stdout)}
+    assert rows["metric", "water_use"]["base_unit"] == "litres"
+    assert rows["unit", "megalitres"]["factor"] == 1e6
+    assert ("scope", "site") in rows and ("subject_kind", "datacenter") in rows
+    assert ("unit", "furlongs") not in rows  # refused
     # without the plugin the same files are refused: the vocabulary really came from it
     bare = run(COSTBOARD, "--home", str(home), "ingest", *files, "-m", "again", site=tmp_path)
     assert bare.returncode == 1 and "unknown metric 'water_use'" in bare.stdout + bare.stderr
+    assert ("metric", "water_use") not in {
+        (r["what"], r["name"])
+        for r in json.loads(run(COSTBOARD, "vocabulary", "--format", "json", site=tmp_path).stdout)
+    }
 
 
 @pytest.mark.slow

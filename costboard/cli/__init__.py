@@ -65,6 +65,9 @@ def _register() -> None:
     except ImportError:  # the estimator commands arrive with the plugin layer
         return
     plugin_commands.register(main)
+    from costboard.cli import vocabulary_command
+
+    vocabulary_command.register(main)
     try:
         from costboard.cli import serve_command
     except ImportError:

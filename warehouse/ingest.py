@@ -132,7 +132,7 @@ def read_files(
             table, _ = readers.read(path)
             importer = _importer(path, table, kind, importers)
             if progress:
-                progress(f"validating {path} ({table.frame.height:,} rows, {importer.name})")
+                progress(f"validating {path} ({table.frame.height:,} rows)")
             outputs, skipped = _convert(importer, table, options)
             file_errors: list[InputError] = []
             for output in outputs:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -268,6 +269,18 @@ def test_the_vocabulary_command_lists_the_merged_vocabulary_one_row_per_name() -
         "scope": len(merged.scopes),
         "subject_kind": len(merged.subject_kinds),
     }
+
+
+def test_the_documented_example_plugin_is_a_sound_contribution() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text("utf-8")
+    section = docs.split("### costboard_vocabulary\n", 1)[1].split("\n## ", 1)[0]
+    example = re.findall(r"```python\n(.*?)```", section, re.DOTALL)[-1]
+    namespace: dict[str, object] = {}
+    exec(compile(example, "docs/plugins.md", "exec"), namespace)
+    contribution = namespace["costboard_vocabulary"]()  # type: ignore[operator]
+    merged, problems = merge([("example", contribution)])
+    assert problems == {}
+    assert merged.unit_fits_metric("megalitres", "water_use")
 
 
 def test_default_vocabulary_is_built_in_but_reserves_no_estimator_name() -> None:

@@ -3,6 +3,7 @@ importer installed as a package extends `costboard ingest`, and a broken one is 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -13,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from costboard import hookimpl
-from costboard.plugins.manager import PluginManager
+from costboard.plugins.manager import PluginManager, get_manager, reset_manager
 from costboard.warehouse import importers
 from costboard.warehouse.importers import Importer
+from tests.conftest import CliCall
 
 DIST = "costboard-test-costsheet"
 PLUGIN = '''
@@ -182,3 +184,19 @@ def test_two_plugins_with_one_importer_name_are_both_refused() -> None:
         manager.register(_plugin(costboard_importers=costboard_importers), name=plugin)
     assert manager.importers() == []
     assert "also provided by plugin 'two'" in (manager.records["one"].error or "")
+
+
+def test_costboard_plugins_lists_a_failing_importer_plugin_with_its_error(cli: CliCall) -> None:
+    def costboard_importers() -> list[Importer]:
+        raise RuntimeError("cannot read my format")
+
+    reset_manager()
+    try:
+        get_manager().register(_plugin(costboard_importers=costboard_importers), name="broken")
+        shown = cli("plugins", "--json", "--no-run")
+    finally:
+        reset_manager()
+    rows = {row["plugin"]: row for row in json.loads(shown.output)}
+    assert rows["broken"]["status"] == "error"
+    assert "costboard_importers failed: RuntimeError" in rows["broken"]["error"]
+    assert rows["importers"]["status"] == "ok"

@@ -203,6 +203,9 @@ def _plugin_rows(
     from costboard.warehouse import schema
 
     manager = get_manager()
+    # Importers are collected only by ingest; collect them here too, first, so a failing
+    # importer plugin is listed with its error like any plugin failure.
+    manager.importers()
     statuses = None
     evidence = pipeline.load_evidence(config) if run and schema.is_initialised(config) else None
     if evidence is not None:

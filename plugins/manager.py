@@ -515,6 +515,9 @@ def get_manager() -> PluginManager:
     with _default_lock:
         if _default is None:
             _default = PluginManager()
+            # Collected at load so that a failing importer plugin is recorded (and shown by
+            # every page and command that lists plugins), not only when ingest asks.
+            _default.importers()
         return _default
 
 

@@ -58,6 +58,15 @@ def costboard_importers():
     return [Importer("costsheet", "a cost sheet", recognises, convert)]
 '''
 
+BROKEN = """
+from costboard import hookimpl
+
+
+@hookimpl
+def costboard_importers():
+    raise RuntimeError("my format's schema file is missing")
+"""
+
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, cwd=cwd, timeout=300)
@@ -67,6 +76,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("costsheet")
     (folder / "costboard_costsheet.py").write_text(PLUGIN, encoding="utf-8")
+    (folder / "costboard_brokensheet.py").write_text(BROKEN, encoding="utf-8")
     (folder / "pyproject.toml").write_text(
         textwrap.dedent(
             f"""
@@ -79,10 +89,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             version = "0.1.0"
 
             [tool.setuptools]
-            py-modules = ["costboard_costsheet"]
+            py-modules = ["costboard_costsheet", "costboard_brokensheet"]
 
             [project.entry-points.costboard]
             costsheet = "costboard_costsheet"
+            brokensheet = "costboard_brokensheet"
             """
         ),
         encoding="utf-8",
@@ -200,3 +211,19 @@ def test_costboard_plugins_lists_a_failing_importer_plugin_with_its_error(cli: C
     assert rows["broken"]["status"] == "error"
     assert "costboard_importers failed: RuntimeError" in rows["broken"]["error"]
     assert rows["importers"]["status"] == "ok"
+
+
+@pytest.mark.slow
+def test_a_failing_installed_importer_plugin_is_recorded_when_plugins_load(
+    installed: Path,
+) -> None:
+    # Not only when ingest asks: the process-wide manager collects importers as it loads,
+    # so the dashboard's plugin list shows the failure too.
+    reset_manager()
+    try:
+        records = {r.name: r for r in get_manager().plugins()}
+    finally:
+        reset_manager()
+    assert records["brokensheet"].status == "error"
+    assert "schema file is missing" in (records["brokensheet"].error or "")
+    assert records["costsheet"].status == "ok"

@@ -233,7 +233,8 @@ def test_unusable_rows_are_reported_and_skipped_never_half_imported(
     p_llama = [r for r in rows if r[name] == "P-LLama3"]
     multi = [r for r in rows if r[header.index("Training hardware")] == "NVIDIA A100,NVIDIA V100"]
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([header, *p_llama, *multi[:1]])
+    calm = [r for r in rows if r[name] in ("CALM", "CaLM")]
+    csv.writer(out, lineterminator="\n").writerows([header, *p_llama, *multi[:1], *calm])
     path = write(tmp_path / MODELS, out.getvalue())
     result = ingest.ingest(config, [*chip_files(tmp_path), path], message="odd rows")
     # The older of the two P-LLama3 rows (the second) is skipped; the newer (first) is kept.
@@ -246,7 +247,11 @@ def test_unusable_rows_are_reported_and_skipped_never_half_imported(
             "AND subject = ?",
             [multi[0][name].replace(" ", "-")],
         ).fetchall()
-    assert qualifiers == [(None,)]  # several chips: no chip qualifier
+        assert qualifiers == [(None,)]  # several chips: no chip qualifier
+        cased = connection.execute(
+            "SELECT subject FROM subjects WHERE lower(name) = 'calm' ORDER BY subject"
+        ).fetchall()
+    assert cased == [("CALM",), ("CaLM",)]  # names differing in case are two models
 
 
 def test_a_fine_tune_is_a_stage_with_no_chip(config: WarehouseConfig, tmp_path: Path) -> None:

@@ -265,8 +265,12 @@ def test_a_fine_tune_is_a_stage_with_no_chip(config: WarehouseConfig, tmp_path: 
     assert found == [("stage", "fine_tune")]
 
 
-def test_a_fred_series_becomes_daily_prices_of_its_ticker(config: WarehouseConfig) -> None:
-    result = ingest.ingest(config, [EPOCH / FRED], message="PPI")
+@pytest.mark.parametrize("date_column", ["observation_date", "DATE"])
+def test_a_fred_series_becomes_daily_prices_of_its_ticker(
+    config: WarehouseConfig, tmp_path: Path, date_column: str
+) -> None:
+    text = (EPOCH / FRED).read_text(encoding="utf-8").replace("observation_date", date_column)
+    result = ingest.ingest(config, [write(tmp_path / FRED, text)], message="PPI")
     assert result.changes["prices"].added == 295 and not result.skipped  # the blank last line
     with lake.connect(config, read_only=True) as connection:
         first = connection.execute(

@@ -1,6 +1,7 @@
-"""A FRED series CSV (``observation_date,<SERIES>``) as an importer.
+"""A FRED series CSV (``observation_date,<SERIES>``, or ``DATE,<SERIES>``) as an importer.
 
-Each observation becomes a row of the ``prices`` table with ticker ``<SERIES>`` and the
+Each observation becomes a row of the ``prices`` table with ticker ``<SERIES>`` (or
+``--ticker``) and the
 value as ``close`` (Epoch AI deflates costs with the producer price index
 ``PCU518210518210``); the series also becomes a ``ticker`` subject, so it is named beside
 the market data. FRED writes "." for a missing observation: such a row is reported and
@@ -16,24 +17,26 @@ from costboard.warehouse.importers import Imported, ImportedTable, Importer, Imp
 from costboard.warehouse.readers import RawTable
 
 DATE = "observation_date"
+#: FRED's older downloads name the date column DATE.
+DATE_NAMES = (DATE, "DATE")
 SERIES_PAGE = "https://fred.stlouisfed.org/series/{}"
 
 
 def _recognises(table: RawTable) -> bool:
-    return table.format == "csv" and len(table.header) == 2 and table.header[0] == DATE
+    return table.format == "csv" and len(table.header) == 2 and table.header[0] in DATE_NAMES
 
 
 def convert(table: RawTable, options: ImportOptions) -> Imported:
-    if len(table.header) != 2 or table.header[0] != DATE:
+    if not _recognises(table):
         raise IngestError(
             [InputError(table.path, 1, 1, f"not a FRED series: expected '{DATE},<SERIES>'")]
         )
-    series = table.header[1]
+    date, series = table.header
     ticker = options.ticker or series
     value = pl.col(series)
     # A blank line (FRED's files end with one) is no observation.
     rows = table.frame.with_row_index("_row").filter(
-        pl.col(DATE).is_not_null() | value.is_not_null()
+        pl.col(date).is_not_null() | value.is_not_null()
     )
     missing = rows.filter(value == ".")
     skipped = [
@@ -42,7 +45,7 @@ def convert(table: RawTable, options: ImportOptions) -> Imported:
     ]
     kept = rows.filter((value != ".") | value.is_null())
     frame = kept.select(
-        pl.col(DATE).alias("date"),
+        pl.col(date).alias("date"),
         pl.lit(ticker).alias("ticker"),
         value.alias("close"),
         pl.lit("false").alias("adjusted"),

@@ -16,9 +16,19 @@ from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
 from tests.conftest import CliCall, write
 
-EPOCH = Path(__file__).resolve().parents[2] / "shared" / "reference" / "epoch"
-if not EPOCH.is_dir():  # the checkout's sibling folder; a fresh clone may sit elsewhere
-    EPOCH = Path("/work/shared/reference/epoch")
+#: Epoch's files as published: shipped in the package's seed, else the reference folder
+#: beside the checkout.
+EPOCH = next(
+    (
+        place
+        for place in (
+            Path(__file__).resolve().parents[1] / "warehouse" / "seed" / "epoch",
+            Path(__file__).resolve().parents[2] / "shared" / "reference" / "epoch",
+        )
+        if (place / "All ML Systems - full view.csv").is_file()
+    ),
+    Path("/work/shared/reference/epoch"),
+)
 MODELS = "All ML Systems - full view.csv"
 CHIPS = "Chip dataset-Grid view.csv"
 PRICES = "Hardware prices.csv"

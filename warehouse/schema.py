@@ -6,7 +6,10 @@ tables' natural keys and the columns read from their DDL are in :mod:`tables`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import duckdb
 
 from costboard.warehouse import lake, writer
 from costboard.warehouse.config import WarehouseConfig
@@ -62,3 +65,70 @@ def create(config: WarehouseConfig, *, author: str | None = None) -> int:
     )
     assert result.snapshot_id is not None
     return result.snapshot_id
+
+
+#: What a DDL file's CREATE VIEW or CREATE MACRO statements create (a file may hold several).
+_CREATES = re.compile(r"\bCREATE\s+(VIEW|MACRO)\s+(\w+)", re.I)
+
+
+def _created(sql: str) -> list[tuple[str, str]]:
+    """("VIEW" | "MACRO", lower-case name) for each view or macro ``sql`` creates."""
+    code = re.sub(r"--[^\n]*", "", sql)  # a comment may mention CREATE VIEW
+    return [(kind.upper(), name.lower()) for kind, name in _CREATES.findall(code)]
+
+
+def _views_and_macros(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """("VIEW" | "MACRO", name) of every view and macro the lake holds now."""
+    views = connection.execute(
+        "SELECT view_name FROM duckdb_views() WHERE database_name = ? AND NOT internal",
+        [lake.LAKE],
+    ).fetchall()
+    macros = connection.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() "
+        "WHERE database_name = ? AND function_type IN ('macro', 'table_macro')",
+        [lake.LAKE],
+    ).fetchall()
+    return {("VIEW", v.lower()) for (v,) in views} | {("MACRO", m.lower()) for (m,) in macros}
+
+
+def upgrade(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Bring a warehouse made by an older costboard up to this one's tables, views and macros.
+
+    Columns a table gained since (nullable ones only: that is the rule for new columns) are
+    added, views and macros it lacks are created, and when anything changed every view and
+    macro is re-created from its DDL, all inside the caller's transaction. Returns what was
+    added, as ``table.column``, ``view name`` or ``macro name``. A no-op (no write) on an
+    up-to-date warehouse.
+    """
+    present = {
+        (table, column)
+        for table, column in connection.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?",
+            [lake.LAKE],
+        ).fetchall()
+    }
+    added = []
+    for table in TABLES:
+        for column in table.ddl_columns:
+            if (table.name, column.name) not in present:
+                connection.execute(
+                    f"ALTER TABLE {lake.LAKE}.{table.name} ADD COLUMN {column.name} {column.sql_type}"
+                )
+                added.append(f"{table.name}.{column.name}")
+    existing = _views_and_macros(connection)
+    creates = [(sql, _created(sql)) for _, sql in ddl_statements()]
+    added += [
+        f"{kind.lower()} {name}"
+        for _, made in creates
+        for kind, name in made
+        if (kind, name) not in existing
+    ]
+    if added:
+        # All of them, in file order: a view may read a column just added, and a macro the
+        # views before it (macros bind their names when called, views when created).
+        for sql, made in creates:
+            if made:
+                connection.execute(
+                    re.sub(r"\bCREATE\s+(VIEW|MACRO)\b", r"CREATE OR REPLACE \1", sql, flags=re.I)
+                )
+    return added

@@ -308,6 +308,9 @@ def _run_sql(
     try:
         _check_read_only(query)
         relation = connection.sql(query)
+        # Fetched inside the try: DuckDB raises some errors (error(), a failed cast) only
+        # when the rows are read, and they deserve the same one-line message.
+        frame = relation.pl() if relation is not None else None
     except (duckdb.Error, readonly_sql.NotReadOnly, readonly_sql.Unparsable) as error:
         read_only = isinstance(error, readonly_sql.NotReadOnly)
         why = "refused, costboard sql is read-only: " if read_only else ""
@@ -315,8 +318,8 @@ def _run_sql(
         if exit_on_error:
             raise SystemExit(1) from None
         return
-    if relation is not None:
-        echo_frame(relation.pl(), fmt)
+    if frame is not None:
+        echo_frame(frame, fmt)
 
 
 def _check_read_only(query: str) -> None:

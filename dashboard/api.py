@@ -4,7 +4,8 @@
   "snapshot_id"}`` through the same fence as the SQL page; refused or failed queries answer
   4xx with ``{"error": "..."}``.
 - ``GET /api/snapshots``: the snapshot history, newest first.
-- ``GET /api/estimates?subject=...&as_of=REF``: a subject's estimates at a snapshot.
+- ``GET /api/estimates?subject=...&as_of=REF&usd_of=YYYY-MM``: a subject's estimates at a
+  snapshot, in nominal dollars or (with ``usd_of``) constant dollars of that month.
 
 REF is what the CLI accepts: a snapshot id, a tag, a date or timestamp, or ``latest`` (the
 default). Every answer names the concrete snapshot id it read.
@@ -20,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from costboard.dashboard import fence
 from costboard.dashboard.data import Reader
+from costboard.warehouse import constant_dollars
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.history import RefError
 
@@ -82,9 +84,23 @@ def estimates() -> Any:
         return _error(
             f"no subject '{subject}' at snapshot {snapshot_id}" + did_you_mean(subject, known), 404
         )
-    frame = reader.estimates(snapshot_id, [subject])
+    usd_of = flask.request.args.get("usd_of", "").strip() or None
+    try:
+        month = constant_dollars.parse_month(usd_of) if usd_of else None
+        frame = reader.estimates(snapshot_id, [subject], usd_of=month)
+    except constant_dollars.NoConstantDollars as error:
+        return _error(f"usd_of={usd_of}: {error}", 400)
     return flask.jsonify(
-        {"snapshot_id": snapshot_id, "subject": subject, "estimates": _records(frame)}
+        {
+            "snapshot_id": snapshot_id,
+            "subject": subject,
+            # Which dollars the figures are in: null for nominal (each as estimated).
+            "usd_of": constant_dollars.month_text(month) if month else None,
+            "dollars": f"constant {constant_dollars.month_text(month)} US dollars"
+            if month
+            else "nominal US dollars",
+            "estimates": _records(frame),
+        }
     )
 
 

@@ -27,8 +27,8 @@ import polars as pl
 from costboard.dashboard.snapshots import CatalogCopies as CatalogCopies
 from costboard.dashboard.snapshots import SnapshotReader, alias
 from costboard.dashboard.snapshots import file_cache as file_cache
+from costboard.warehouse import constant_dollars, history
 from costboard.warehouse import estimates as estimate_store
-from costboard.warehouse import history
 
 #: How many snapshots the selector lists (tagged snapshots are always listed).
 SNAPSHOT_CHOICES = 500
@@ -150,16 +150,35 @@ class Reader(SnapshotReader):
         )
         return frame["estimator"].to_list()
 
-    def estimates(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
-        """The subjects' stored estimates (the ``estimates`` view at this snapshot)."""
-        frame = self._per_subject(snapshot_id, estimate_store.stored, subjects)
+    def estimates(
+        self, snapshot_id: int, subjects: Sequence[str], usd_of: dt.date | None = None
+    ) -> pl.DataFrame:
+        """The subjects' stored estimates (the ``estimates`` view at this snapshot).
+
+        With ``usd_of`` (a month's first day), dollar figures are in constant dollars of that
+        month, by the warehouse's ``estimates_in_usd_of`` macro (columns ``usd_of`` and
+        ``priced_in`` added); raises :class:`constant_dollars.NoConstantDollars` when the
+        snapshot cannot give them.
+        """
+        if usd_of is None:
+            frame = self._per_subject(snapshot_id, estimate_store.stored, subjects)
+        else:
+            frame = self._per_subject(snapshot_id, constant_dollars.estimates, subjects, usd_of)
         # snapshot_id there is the evidence snapshot; /api/estimates names the one it read.
         return frame.drop("snapshot_id").sort(
             "subject", "metric", "scope", "estimator", "as_of", maintain_order=True
         )
 
-    def comparable_claims(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
-        """The subjects' claims that some estimator also answers (same metric and scope)."""
+    def comparable_claims(
+        self, snapshot_id: int, subjects: Sequence[str], usd_of: dt.date | None = None
+    ) -> pl.DataFrame:
+        """The subjects' claims that some estimator also answers (same metric and scope).
+
+        With ``usd_of``, in constant dollars of that month by the same rule as the estimates
+        (the ``claims_in_usd_of`` macro), so claims and estimates stay comparable.
+        """
+        if usd_of is not None:
+            return self.read(snapshot_id, constant_dollars.claims, list(subjects), usd_of)
         return self.frame(
             snapshot_id,
             """
@@ -187,6 +206,7 @@ class Reader(SnapshotReader):
         snapshot_id: int,
         function: Callable[..., pl.DataFrame],
         subjects: Sequence[str],
+        *args: object,
     ) -> pl.DataFrame:
         """A warehouse function's frame for each subject, stacked. Each subject is cached on
         its own, so pages asking for overlapping subjects share the reads."""
@@ -194,9 +214,19 @@ class Reader(SnapshotReader):
         # with the warehouse's column types.
         wanted = list(dict.fromkeys(subjects)) or [""]
         return pl.concat(
-            self.read(snapshot_id, function, subject).with_columns(subject=pl.lit(subject))
+            self.read(snapshot_id, function, subject, *args).with_columns(subject=pl.lit(subject))
             for subject in wanted
         )
+
+    def price_index_months(self, snapshot_id: int) -> list[dt.date]:
+        """The months the constant-dollar price index covers at this snapshot, newest first."""
+        frame = self.frame(
+            snapshot_id,
+            "SELECT DISTINCT CAST(date_trunc('month', date) AS DATE) AS month "
+            "FROM {db}.price_records WHERE ticker = ? ORDER BY month DESC",
+            [constant_dollars.SERIES],
+        )
+        return frame["month"].to_list()
 
     # ------------------------------------------------------------------ market
 

@@ -4,10 +4,15 @@ One chart per (subject, metric, scope): a step line per estimator in its low–h
 y-axis), the claims as markers. Below, the reconciliation: each claim against the estimates
 of its scope at the claim's date. With the demo data the DeepSeek story reads at a glance:
 the $5.576M claim sits on the cloud-rental line, the $1.6B and $944M on the fleet lines.
+
+Dollars are nominal (each figure as estimated or claimed), or constant dollars of a chosen
+month (``usd_of=YYYY-MM`` in the URL): estimates and claims both converted by the
+warehouse's macros (Epoch AI's rule, docs/epoch.md), so the page never converts itself.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import dash
@@ -17,6 +22,8 @@ from dash import Input, Output, callback, html
 from costboard.dashboard import components as ui
 from costboard.dashboard import views
 from costboard.dashboard.data import Reader, default_subjects
+from costboard.warehouse import constant_dollars
+from costboard.warehouse.constant_dollars import NoConstantDollars
 
 PAGE = "overview"
 dash.register_page(__name__, path="/", name="Overview", title="costboard · overview", order=0)
@@ -45,6 +52,7 @@ RECONCILIATION_COLUMNS = [
             ]
         },
     ),
+    ui.column("assumed", "estimate assumed", width=260),
     ui.column("claim_id", "claim id", width=220),
 ]
 
@@ -66,23 +74,101 @@ def chosen_subjects(subjects: pl.DataFrame, wanted: list[str]) -> list[str]:
     return picked or default_subjects(subjects)
 
 
-def charts(reader: Reader, snapshot_id: int, subjects: list[str]) -> list[Any]:
-    """One chart per (subject, metric, scope) with estimates, or a note saying there are none."""
-    estimates = reader.estimates(snapshot_id, subjects)
-    claims = reader.comparable_claims(snapshot_id, subjects)
+def wanted_month(dollars: str | None, usd_of: str | None) -> dt.date | None:
+    """The month of constant dollars the controls ask for; None for nominal dollars."""
+    if dollars != "constant" or not usd_of:
+        return None
+    return constant_dollars.parse_month(usd_of)
+
+
+def dollars_label(month: dt.date | None) -> str:
+    return f"constant {constant_dollars.month_text(month)} $" if month else "nominal $"
+
+
+def month_options(reader: Reader, snapshot_id: int) -> list[dict[str, str]]:
+    return [
+        {"label": constant_dollars.month_text(m), "value": constant_dollars.month_text(m)}
+        for m in reader.price_index_months(snapshot_id)
+    ]
+
+
+def _converted(
+    reader: Reader, snapshot_id: int, subjects: list[str], month: dt.date | None
+) -> tuple[pl.DataFrame, pl.DataFrame, dt.date | None, list[Any]]:
+    """Estimates and claims in the dollars asked for, the month they are in (None: nominal)
+    and notices saying what that changed."""
+    if month is not None:
+        try:
+            estimates = reader.estimates(snapshot_id, subjects, usd_of=month)
+            claims = reader.comparable_claims(snapshot_id, subjects, usd_of=month)
+        except NoConstantDollars as error:
+            nominal = ui.notice(f"Showing nominal dollars: {error}", "warn")
+            return (
+                reader.estimates(snapshot_id, subjects),
+                reader.comparable_claims(snapshot_id, subjects),
+                None,
+                [nominal],
+            )
+    else:
+        return (
+            reader.estimates(snapshot_id, subjects),
+            reader.comparable_claims(snapshot_id, subjects),
+            None,
+            [],
+        )
+    # A figure dated outside the index has no constant-dollar value (NULL): say so, and
+    # leave it off the chart rather than draw it at its nominal value.
+    dropped = estimates["value"].null_count() + claims["value"].null_count()
+    notices = []
+    if dropped:
+        notices.append(
+            ui.notice(
+                f"{dropped} estimate or claim value(s) are dated outside the price index, so "
+                "they have no constant-dollar value and are not drawn.",
+                "info",
+            )
+        )
+    return (
+        estimates.filter(pl.col("value").is_not_null()),
+        claims.filter(pl.col("value").is_not_null()),
+        month,
+        notices,
+    )
+
+
+def charts(
+    reader: Reader, snapshot_id: int, subjects: list[str], month: dt.date | None = None
+) -> list[Any]:
+    """One chart per (subject, metric, scope) with estimates, or a note saying there are none.
+
+    ``month``: constant dollars of that month (its first day); None for nominal dollars.
+    """
+    estimates, claims, month, notices = _converted(reader, snapshot_id, subjects, month)
+    # The units the warehouse converted (it decides which units are dollars, not this page).
+    converted = (
+        set(estimates.filter(pl.col("usd_of").is_not_null())["unit"].to_list())
+        if "usd_of" in estimates.columns
+        else set()
+    )
     if estimates.is_empty():
         return [
+            *notices,
             ui.notice(
                 "No estimates for "
                 + ", ".join(subjects)
                 + f" at snapshot {snapshot_id}. Run `costboard estimate` to compute them.",
                 "warn",
-            )
+            ),
         ]
     palette = views.colours(reader.estimators(snapshot_id))
     out = []
     for index, panel in enumerate(views.panels(estimates, subjects, claims)):
         figure = views.estimate_figure(panel, estimates, claims, palette)
+        # The axis says which dollars: constant dollars of the chosen month, or nominal.
+        if panel.unit in converted:
+            figure.update_layout(yaxis_title_text=f"{panel.unit} ({dollars_label(month)})")
+        elif panel.unit.startswith("usd"):
+            figure.update_layout(yaxis_title_text=f"{panel.unit} ({dollars_label(None)})")
         out.append(
             html.Div(
                 ui.graph(
@@ -94,14 +180,23 @@ def charts(reader: Reader, snapshot_id: int, subjects: list[str]) -> list[Any]:
                 **{"data-subject": panel.subject, "data-metric": panel.metric},
             )
         )
-    return out
+    return [*notices, *out]
 
 
-def layout(snapshot: str | None = None, subject: str | list[str] | None = None, **_: Any) -> Any:
+def layout(
+    snapshot: str | None = None,
+    subject: str | list[str] | None = None,
+    usd_of: str | list[str] | None = None,
+    **_: Any,
+) -> Any:
     reader = ui.reader()
     pinned = ui.pin(reader, snapshot)
     subjects = reader.subjects(pinned.snapshot_id)
     chosen = chosen_subjects(subjects, ui.as_list(subject))
+    months = month_options(reader, pinned.snapshot_id)
+    asked = ui.first(usd_of)
+    # A month the index does not cover stays asked for: the charts then say why not.
+    month_value = asked or (months[0]["value"] if months else None)
     return html.Div(
         [
             html.H1("Estimates over evidence time"),
@@ -114,24 +209,50 @@ def layout(snapshot: str | None = None, subject: str | list[str] | None = None, 
             ui.snapshot_bar(PAGE, reader, pinned),
             html.Div(
                 className="controls",
-                children=html.Div(
-                    className="control control-wide",
-                    children=[
-                        html.Label("Subjects", htmlFor="overview-subject"),
-                        dash.dcc.Dropdown(
-                            id="overview-subject",
-                            options=subject_options(subjects),
-                            value=chosen,
-                            multi=True,
-                        ),
-                    ],
-                ),
+                children=[
+                    html.Div(
+                        className="control control-wide",
+                        children=[
+                            html.Label("Subjects", htmlFor="overview-subject"),
+                            dash.dcc.Dropdown(
+                                id="overview-subject",
+                                options=subject_options(subjects),
+                                value=chosen,
+                                multi=True,
+                            ),
+                        ],
+                    ),
+                    html.Div(
+                        className="control",
+                        children=[
+                            html.Label("Dollars", htmlFor="overview-dollars"),
+                            dash.dcc.RadioItems(
+                                id="overview-dollars",
+                                options=[
+                                    {"label": "nominal", "value": "nominal"},
+                                    {"label": "constant dollars of", "value": "constant"},
+                                ],
+                                value="constant" if asked else "nominal",
+                                inline=True,
+                            ),
+                            dash.dcc.Dropdown(
+                                id="overview-usd-of",
+                                options=months,
+                                value=month_value,
+                                clearable=False,
+                                placeholder="month (price index)",
+                            ),
+                        ],
+                    ),
+                ],
             ),
             dash.dcc.Loading(html.Div(id="overview-charts", className="chart-grid")),
             html.H2("Claims against estimates"),
             html.P(
                 "Each claim against every estimate of the same subject, metric and scope at "
-                "the claim's date; ratio = claim / estimate.",
+                "the claim's date; ratio = claim / estimate. Figures here are nominal: in "
+                "constant dollars a claim and its estimate convert by the same factor, so "
+                "the ratio and the range check do not change.",
                 className="lede",
             ),
             ui.grid(
@@ -150,16 +271,38 @@ def layout(snapshot: str | None = None, subject: str | list[str] | None = None, 
     Output({"type": "url-state", "page": PAGE}, "data"),
     Input("overview-snapshot", "value"),
     Input("overview-subject", "value"),
+    Input("overview-dollars", "value"),
+    Input("overview-usd-of", "value"),
 )
-def update(snapshot_id: int, chosen: list[str] | None) -> tuple[Any, ...]:
+def update(
+    snapshot_id: int,
+    chosen: list[str] | None,
+    dollars: str | None = "nominal",
+    usd_of: str | None = None,
+) -> tuple[Any, ...]:
     reader = ui.reader()
     subjects = reader.subjects(snapshot_id)
     picked = chosen_subjects(subjects, list(chosen or []))
     reconciliation = reader.reconciliation(snapshot_id, picked)
+    try:
+        month = wanted_month(dollars, usd_of)
+    except NoConstantDollars:
+        month = None  # the dropdown only offers YYYY-MM; a hand-edited URL falls back
+    shown = charts(reader, snapshot_id, picked, month)
     return (
-        charts(reader, snapshot_id, picked),
+        shown,
         ui.rows(reconciliation),
         subject_options(subjects),
         ui.snapshot_status(snapshot_id, reader.latest_id()),
-        ui.url_state(PAGE, snapshot_id, {"subject": picked}),
+        ui.url_state(
+            PAGE,
+            snapshot_id,
+            {"subject": picked, "usd_of": constant_dollars.month_text(month) if month else None},
+        ),
     )
+
+
+@callback(Output("overview-usd-of", "options"), Input("overview-snapshot", "value"))
+def update_months(snapshot_id: int) -> list[dict[str, str]]:
+    """The months the chosen snapshot's price index covers."""
+    return month_options(ui.reader(), snapshot_id)

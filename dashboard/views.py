@@ -129,6 +129,23 @@ def _clip(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+#: The marker of an estimate that rests on an assumption (see ``estimates.assumed``).
+ASSUMED_SYMBOL = "circle-open"
+
+
+def _assumed_lists(series: pl.DataFrame) -> list[list[str]]:
+    """Each row's ``assumed`` list (empty for stores from before the column existed)."""
+    if "assumed" not in series.columns:
+        return [[] for _ in range(series.height)]
+    return [list(a or []) for a in series["assumed"].to_list()]
+
+
+def _assumed_hover(assumed: list[str]) -> str:
+    if not assumed:
+        return ""
+    return "<br><i>assumed:</i> " + "; ".join(_escape(a) for a in assumed)
+
+
 def estimate_figure(
     panel: Panel,
     estimates: pl.DataFrame,
@@ -163,13 +180,15 @@ def estimate_figure(
         xs = series["as_of"].to_list()
         central, low, high = (series[c].to_list() for c in ("value", "low", "high"))
         version = series["estimator_version"][-1]
+        assumed = _assumed_lists(series)
         if x_end is not None and xs[-1] < x_end:
             # A step holds until the next evidence date: carry the last one to the chart's end.
-            xs, central, low, high = (
+            xs, central, low, high, assumed = (
                 [*xs, x_end],
                 [*central, central[-1]],
                 [*low, low[-1]],
                 [*high, high[-1]],
+                [*assumed, assumed[-1]],
             )
         values += [v for v in (*central, *low, *high) if v is not None]
         colour = palette.get(estimator, PALETTE[0])
@@ -207,15 +226,25 @@ def estimate_figure(
                 mode="lines+markers",
                 name=name,
                 line={"color": colour, "width": 2.5, "shape": "hv", "dash": dash_style},
-                marker={"size": 5},
+                # A point resting on an assumption (a default chip, price or training time in
+                # place of the subject's own evidence) is drawn open and says what it assumed.
+                marker={
+                    "size": [9 if a else 5 for a in assumed],
+                    "symbol": [ASSUMED_SYMBOL if a else "circle" for a in assumed],
+                },
                 legendgroup=estimator,
                 customdata=[
-                    [human(c, panel.unit), human(lo, panel.unit), human(hi, panel.unit)]
-                    for c, lo, hi in zip(central, low, high, strict=True)
+                    [
+                        human(c, panel.unit),
+                        human(lo, panel.unit),
+                        human(hi, panel.unit),
+                        _assumed_hover(a),
+                    ]
+                    for c, lo, hi, a in zip(central, low, high, assumed, strict=True)
                 ],
                 hovertemplate=(
                     f"<b>{estimator}</b> v{version}<br>%{{x|%Y-%m-%d}}: %{{customdata[0]}}"
-                    "<br>range %{customdata[1]} – %{customdata[2]}<extra></extra>"
+                    "<br>range %{customdata[1]} – %{customdata[2]}%{customdata[3]}<extra></extra>"
                 ),
                 meta={"kind": "estimate", "estimator": estimator, "subject": panel.subject},
             )

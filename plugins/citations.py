@@ -16,3 +16,9 @@ EPOCH: Final = (
 #: Epoch AI's 90% intervals: the ranges of hardware_acquisition, amortized_hardware_energy and
 #: fleet_ownership.
 EPOCH_UNCERTAINTY: Final = "Epoch AI uncertainty.ipynb (90% intervals, 2024)"
+#: Epoch AI's cost method as implemented in its code (per-chip power, TPU prices, vendor order,
+#: committed-use discounts, electricity by year): shared/reference/epoch/METHOD.md.
+EPOCH_METHOD: Final = (
+    "Epoch AI training-cost-trends code (commit 263c40a, 2026-04-01), "
+    "https://github.com/epoch-research/training-cost-trends"
+)

@@ -21,9 +21,12 @@ from typing import Final
 import polars as pl
 
 from costboard import hookimpl
-from costboard.plugins import formulas, inputs
-from costboard.plugins.citations import EPOCH, EPOCH_UNCERTAINTY
+from costboard.plugins import formulas, hardware_inputs, inputs
+from costboard.plugins.citations import EPOCH, EPOCH_METHOD, EPOCH_UNCERTAINTY
+from costboard.plugins.default_cloud_rental import MEDIAN_TRAINING_HOURS
+from costboard.plugins.default_compute_6nd import UTILIZATION
 from costboard.plugins.default_hardware_acquisition import (
+    CHIP_KEYS,
     INTERCONNECT_FRACTION,
     PURCHASE_PRICE,
     SERVER_OVERHEAD,
@@ -64,10 +67,21 @@ SERVER_POWER_MULTIPLIER = Parameter(
     1.8,
     1.8,
     "ratio",
-    f"chip-to-server power multiplier for GPUs without their own figure, 1.8, {EPOCH}",
+    f"chip-to-server power multiplier: GPUs 1.8 unless listed (H100 (10.2/8)/0.7, A100 "
+    f"(6.5/8)/0.4, V100 ((10/16)/0.3 + (1.5/4)/0.3)/2), TPU v1 2.93, v2 1.64, v3 1.47, other "
+    f"TPUs 1.56; {EPOCH_METHOD}",
     metric="server_power_multiplier",
     method=True,
-    method_qualifiers=("chip",),
+    method_qualifiers=CHIP_KEYS,
+    by_qualifier={
+        "H100": (10.2 / 8) / 0.7,
+        "A100": (6.5 / 8) / 0.4,
+        "V100": ((10 / 16) / 0.3 + (1.5 / 4) / 0.3) / 2,
+        "TPU v1": 2.93,
+        "TPU v2": 1.64,
+        "TPU v3": 1.47,
+        "TPU": 1.56,
+    },
     description="server power per chip over chip TDP",
 )
 AVERAGE_POWER_FRACTION = Parameter(
@@ -76,9 +90,12 @@ AVERAGE_POWER_FRACTION = Parameter(
     0.56,
     1.0,
     "ratio",
-    f"average power over TDP for GPUs, 0.75 (power ratio 0.56-1.0), {EPOCH}",
+    f"average power over TDP, 0.75 for GPUs (power ratio 0.56-1.0), 0.43 for TPUs, {EPOCH}; "
+    f"{EPOCH_METHOD}",
     metric="average_power_fraction",
     method=True,
+    method_qualifiers=("chip_class",),
+    by_qualifier={"TPU": 0.43},
     description="average power over TDP during training",
 )
 #: ``pue_class`` is "hyperscaler" for Epoch AI's hyperscalers (``inputs.HYPERSCALERS``).
@@ -88,10 +105,12 @@ PUE = Parameter(
     1.12,
     1.4,
     "ratio",
-    f"PUE 1.25 outside hyperscalers (1.12-1.4), {EPOCH}",
+    f"PUE 1.25 outside hyperscalers (1.12-1.4), 1.1 for Google, DeepMind, Microsoft, Amazon, "
+    f"Meta and Facebook, {EPOCH}",
     metric="pue",
     method=True,
     method_qualifiers=("pue_class",),
+    by_qualifier={"hyperscaler": 1.1},
     description="power usage effectiveness of the data centre",
 )
 ELECTRICITY_PRICE = Parameter(
@@ -104,14 +123,17 @@ ELECTRICITY_PRICE = Parameter(
     metric="electricity_price",
     method=True,
     method_qualifiers=("year",),
-    by_year={
-        2020: 0.0667,
-        2021: 0.0718,
-        2022: 0.0832,
-        2023: 0.0806,
-        2024: 0.0771,
-        2025: 0.0826,
-    },
+    # US industrial electricity price, 2010-2025 (epoch/METHOD.md).
+    by_year=dict(
+        zip(
+            range(2010, 2026),
+            (
+                *(0.0677, 0.0682, 0.0667, 0.0689, 0.0710, 0.0691, 0.0676, 0.0688),
+                *(0.0692, 0.0681, 0.0667, 0.0718, 0.0832, 0.0806, 0.0771, 0.0826),
+            ),
+            strict=True,
+        )
+    ),
     description="electricity price by year",
 )
 
@@ -129,48 +151,33 @@ PARAMETERS = (
     AVERAGE_POWER_FRACTION,
     PUE,
     ELECTRICITY_PRICE,
+    MEDIAN_TRAINING_HOURS,
+    UTILIZATION,
 )
 
 
-def acquisition_date(params: Parameters) -> pl.Expr:
-    """Epoch AI: the later of the price's date and the chip's release + 90 days."""
-    if "purchase_price" in params.overrides:
-        price_date = pl.lit(None, dtype=pl.Date)
-    else:
-        default_date = PURCHASE_PRICE.dated
-        price_date = pl.coalesce(
-            "purchase_price_stated_on",
-            pl.when(pl.col("purchase_price_claim_id").is_null()).then(pl.lit(default_date)),
-        )
-    available = pl.col("chip_released_on") + pl.duration(days=formulas.DAYS_AFTER_RELEASE)
-    return pl.max_horizontal(price_date, available)
-
-
 def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
-    run = inputs.training_run(evidence).filter(pl.col("gpu_hours").is_not_null())
-    rows = inputs.subject_facts(run, evidence)
-    rows = inputs.with_server_price(
-        params.attach(rows, evidence, *(p.name for p in PARAMETERS)), params
+    run = hardware_inputs.training_rows(evidence)
+    rows = params.attach(
+        inputs.subject_facts(run, evidence), evidence, *(p.name for p in PARAMETERS)
     )
-    training_hours = pl.coalesce("training_duration", "wall_clock_hours", pl.lit(0.0))
+    rows = hardware_inputs.with_own_flag(rows, evidence, UTILIZATION.name)
+    rows = hardware_inputs.with_compute_hours(rows, evidence).filter(
+        pl.col("gpu_hours").is_not_null()
+    )
+    rows = hardware_inputs.hardware_price(rows, evidence, params)
+    rows = hardware_inputs.training_start(rows, evidence, params)
     rate = pl.col("depreciation_rate")
     chip_hours = pl.col("gpu_hours")
     rows = rows.with_columns(
-        acquisition_date(params).alias("acquired_on"),
-        (
-            pl.col("publication")
-            - pl.duration(hours=training_hours)
-            - pl.duration(days=formulas.DAYS_BEFORE_PUBLICATION)
-        )
-        .cast(pl.Date)
-        .alias("training_start"),
         # The training time dates the depreciation, so its claims are inputs too.
-        pl.when(pl.col("training_duration").is_not_null())
+        pl.when(pl.col("training_start_claim_id").is_not_null())
+        .then(pl.col("training_start_claim_id"))
+        .when(pl.col("training_duration").is_not_null())
         .then(pl.col("training_duration_claim_id"))
         .when(pl.col("wall_clock_hours").is_not_null())
         .then(pl.col("gpu_count_claim_id"))
         .alias("timing_claim_id"),
-    ).with_columns(
         (
             (pl.col("training_start") - pl.col("acquired_on")).dt.total_days()
             / formulas.DAYS_PER_YEAR
@@ -234,6 +241,7 @@ def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
             "energy_cost": pl.col("energy_cost"),
         },
         inputs=["gpu_hours_claim_ids", "timing_claim_id"],
+        assumed=hardware_inputs.hardware_assumptions(with_training_time=True, with_power=True),
         note=pl.format(
             "owner's cost: hardware ${} + interconnect ${} + energy ${}; range {}x-{}x ({})",
             pl.col("hardware_cost").round(0),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from costboard import hookimpl
-from costboard.plugins import formulas, inputs
+from costboard.plugins import formulas, hardware_inputs, inputs
 from costboard.plugins.citations import EPOCH
 from costboard.plugins.default_cloud_rental import RENTAL_PRICE
 from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
@@ -98,6 +98,7 @@ def compute(evidence: Evidence) -> pl.DataFrame:
 def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
     rows = compute(evidence)
     rows = params.attach(rows, evidence, PEAK_FLOPS.name, UTILIZATION.name)
+    rows = hardware_inputs.with_own_flag(rows, evidence, UTILIZATION.name)
     rows = inputs.rental_price(rows, evidence, params)
     gpu_hours = formulas.gpu_hours_from_flop(
         pl.col("flop"), pl.col("peak_flops"), pl.col("utilization")
@@ -131,6 +132,12 @@ def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
             "achieved_flops_per_gpu": formulas.achieved_flops(pl.col("flop"), claimed),
         },
         inputs=["flop_claim_ids"],
+        assumed={
+            "peak_flops: default (H100 989 TFLOP/s)": hardware_inputs.default_used("peak_flops"),
+            "utilization: not the model's own (Epoch AI's median 0.375)": ~pl.col("utilization_own")
+            & ~pl.lit("utilization" in params.overrides),
+            "rental_price: default ($2 per GPU-hour)": hardware_inputs.default_used("rental_price"),
+        },
         note=pl.format(
             "{} FLOP ({}) / ({} FLOP/s x {} utilization) = {} GPU-hours x ${}/GPU-hour",
             pl.col("flop"),

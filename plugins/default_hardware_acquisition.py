@@ -14,14 +14,18 @@ from typing import Final
 import polars as pl
 
 from costboard import hookimpl
-from costboard.plugins import formulas, inputs
-from costboard.plugins.citations import EPOCH, EPOCH_UNCERTAINTY
+from costboard.plugins import formulas, hardware_inputs, inputs
+from costboard.plugins.citations import EPOCH, EPOCH_METHOD, EPOCH_UNCERTAINTY
 from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
 from costboard.plugins.evidence import Evidence
 from costboard.plugins.parameters import Parameter, Parameters, is_chip_level_price
 
 NAME = "hardware_acquisition"
 VERSION = "1.0"
+
+#: Row columns a method claim's qualifier (or a by_qualifier default) may name, most specific
+#: first: the chip, its family ("A100", "TPU v4"), its class ("TPU" or "GPU").
+CHIP_KEYS: Final = ("chip", "chip_family", "chip_class")
 
 # The purchase price, server overhead and interconnect share are also amortized_hardware_energy's
 # (all three) and fleet_ownership's (price and overhead), which import them from here.
@@ -32,13 +36,17 @@ PURCHASE_PRICE = Parameter(
     67500.0,
     "usd_per_gpu",
     "DGX H100 ~$270,000 / 8 GPUs = $33,750 per GPU incl. server, SemiAnalysis (May 2023) via "
-    "Epoch AI's price table; range 0.5x-2x, Epoch AI GPU price uncertainty (costfacts §4, §7)",
+    "Epoch AI's price table; range 0.5x-2x, Epoch AI GPU price uncertainty (costfacts §4, §7); "
+    f"TPUs, which are not sold: Epoch AI's equivalent chip prices, v1 $5,463, v2 $5,054, v3 "
+    f"$5,276, v4 $5,167, {EPOCH_METHOD}",
     metric="purchase_price",
     own_scopes=("final_run", "cluster_capex"),
     chip_scopes=("market",),
     # Server-level prices (DGX/HGX per GPU, listings) are what Epoch amortizes; prefer them.
     prefer=is_chip_level_price(pl.col("qualifier")).cast(pl.Int32),
     dated=dt.date(2023, 5, 31),
+    method_qualifiers=("chip_family",),
+    by_qualifier={"TPU v1": 5463.0, "TPU v2": 5054.0, "TPU v3": 5276.0, "TPU v4": 5167.0},
     description="purchase price per GPU at server level (a chip-only price gets server_overhead)",
 )
 SERVER_OVERHEAD = Parameter(
@@ -47,10 +55,12 @@ SERVER_OVERHEAD = Parameter(
     1.3,
     2.1,
     "ratio",
-    f"server cost over chip price, default 1.64 (uncertainty 1.3-2.1), {EPOCH}",
+    f"server cost over chip price, default 1.64 (uncertainty 1.3-2.1), {EPOCH}; A100 1.66, V100 "
+    f"1.69, P100 1.54, {EPOCH_METHOD}",
     metric="server_overhead",
     method=True,
-    method_qualifiers=("chip",),
+    method_qualifiers=CHIP_KEYS,
+    by_qualifier={"A100": 1.66, "V100": 1.69, "P100": 1.54},
     description="server cost over chip price, applied to chip-only purchase prices",
 )
 INTERCONNECT_FRACTION = Parameter(
@@ -85,8 +95,10 @@ def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
         .otherwise(claim_ids("gpu_hours_claim_ids", "training_duration_claim_id"))
         .alias("gpus_claim_ids"),
     ).filter(pl.col("gpus").is_not_null())
-    rows = params.attach(rows, evidence, *(p.name for p in PARAMETERS))
-    rows = inputs.with_server_price(rows, params).with_columns(
+    rows = inputs.subject_facts(rows, evidence)
+    rows = hardware_inputs.hardware_price(
+        params.attach(rows, evidence, *(p.name for p in PARAMETERS)), evidence, params
+    ).with_columns(
         formulas.cluster_cost(
             pl.col("gpus") * pl.col("server_price"), pl.col("interconnect_fraction")
         ).alias("total")
@@ -102,6 +114,7 @@ def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
         parameters=[p.name for p in PARAMETERS],
         derived={"gpus": pl.col("gpus"), "server_price": pl.col("server_price")},
         inputs=["gpus_claim_ids"],
+        assumed=hardware_inputs.hardware_assumptions(),
         note=pl.format(
             "{} GPUs x ${} / (1 - {}): buying the training cluster; range {}x-{}x ({})",
             pl.col("gpus").round(0),

@@ -61,6 +61,7 @@ ESTIMATE_SCHEMA: Final[dict[str, pl.DataType]] = {
     "inputs": pl.List(pl.String()),
     "parameters": pl.String(),
     "note": pl.String(),
+    "assumed": pl.List(pl.String()),
 }
 
 #: Columns an estimate frame must have; the others are filled when missing.
@@ -162,6 +163,17 @@ def claim_ids(*columns: str | pl.Expr) -> pl.Expr:
     return pl.concat_list(parts).list.drop_nulls().list.unique().list.sort()
 
 
+def assumed_list(assumed: Mapping[str, pl.Expr]) -> pl.Expr:
+    """A list of the labels whose condition holds, row by row (empty when none does)."""
+    if not assumed:
+        return pl.lit([], dtype=pl.List(pl.String))
+    flags = [
+        pl.when(condition.fill_null(False)).then(pl.lit(label))
+        for label, condition in assumed.items()
+    ]
+    return pl.concat_list(flags).list.drop_nulls()
+
+
 def _id_list(frame: pl.DataFrame, column: str) -> pl.Expr:
     if isinstance(frame.schema[column], pl.List):
         return pl.col(column).fill_null(EMPTY_IDS)
@@ -181,6 +193,7 @@ def to_estimates(
     derived: Mapping[str, pl.Expr] | None = None,
     inputs: Sequence[str] = (),
     note: pl.Expr | str | None = None,
+    assumed: Mapping[str, pl.Expr] | None = None,
 ) -> pl.DataFrame:
     """Turn a working frame into estimates (ESTIMATE_SCHEMA); rows whose value is null are dropped.
 
@@ -196,6 +209,10 @@ def to_estimates(
         derived: intermediate quantities to record in the JSON (origin "derived").
         inputs: further columns of claim ids (String or List[String]) the estimate used.
         note: a note (text or expression).
+        assumed: {what was assumed: condition}: where the condition holds, the estimate rests
+            on a default, an imputed value or a fallback in place of the subject's own
+            evidence, and ``assumed`` lists what (e.g. ``{"chip unknown: H100 assumed":
+            pl.col("chip").is_null()}``).
     """
     unit = unit or active_vocabulary().metric_table[metric].base_unit
     derived = dict(derived or {})
@@ -231,5 +248,6 @@ def to_estimates(
             input_ids.alias("inputs"),
             parameters_json.alias("parameters"),
             note_expr.cast(pl.String).alias("note"),
+            assumed_list(assumed or {}).alias("assumed"),
         )
     )

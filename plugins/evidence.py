@@ -49,7 +49,7 @@ EVIDENCE_COLUMNS: Final[dict[str, tuple[pl.DataType, str]]] = {
     "chip": (
         pl.String(),
         "the subject's training chip: for a model, the qualifier of its latest final_run "
-        "gpu_count (else gpu_hours, else rental_price) claim that names a chip subject; "
+        "gpu_count (else gpu_hours, rental_price, training_flop) claim that names a chip subject; "
         "for a chip, itself; else null",
     ),
     "members": (pl.List(pl.String()), "the tickers of a group subject (null otherwise)"),
@@ -99,7 +99,7 @@ PRICE_COLUMNS: Final[dict[str, pl.DataType]] = PRICES.dtypes(
 _KEY: Final = ("subject", "metric", "scope", "qualifier")
 
 # A model's chip is read from these final_run claims, in this order of preference.
-_CHIP_METRICS: Final = {"gpu_count": 0, "gpu_hours": 1, "rental_price": 2}
+_CHIP_METRICS: Final = {"gpu_count": 0, "gpu_hours": 1, "rental_price": 2, "training_flop": 3}
 
 
 class _Any:
@@ -282,8 +282,12 @@ class Evidence:
 
     @cached_property
     def claim_ids(self) -> frozenset[str]:
-        """Every claim id an estimate may name as an input."""
-        return frozenset(self.frame["claim_id"].to_list())
+        """Every claim id an estimate may name as an input: the frame's, and every claim of the
+        snapshot (the hardware catalog reads a chip family's whole price history, not only
+        each key's latest claim)."""
+        return frozenset(self.frame["claim_id"].to_list()) | frozenset(
+            self.claims["claim_id"].drop_nulls().to_list()
+        )
 
     @property
     def dates(self) -> list[dt.date]:

@@ -11,21 +11,14 @@ from typing import Final
 
 import polars as pl
 
-from costboard.plugins import formulas
+from costboard.plugins import formulas, hardware
 from costboard.plugins.estimator import EMPTY_IDS, claim_ids
 from costboard.plugins.evidence import Evidence, pick, point_and_range, spread
 from costboard.plugins.parameters import Parameters, is_chip_level_price
 
-#: Developers whose data centres get Epoch AI's hyperscaler PUE (costfacts §4: Google/DeepMind/
-#: Microsoft/Amazon/Meta): :func:`subject_facts` gives their rows ``pue_class`` "hyperscaler".
-HYPERSCALERS: Final = (
-    "Google",
-    "Google DeepMind",
-    "DeepMind",
-    "Microsoft",
-    "Amazon",
-    "Meta",
-)
+#: Developers whose data centres get Epoch AI's hyperscaler PUE (costfacts §4, epoch/METHOD.md):
+#: :func:`subject_facts` gives rows whose developer names one ``pue_class`` "hyperscaler".
+HYPERSCALERS: Final = ("Google", "DeepMind", "Microsoft", "Amazon", "Meta", "Facebook")
 
 
 def _stages(evidence: Evidence, run_count: pl.DataFrame) -> pl.DataFrame:
@@ -258,22 +251,25 @@ def rental_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -> 
 
 
 def subject_facts(rows: pl.DataFrame, evidence: Evidence) -> pl.DataFrame:
-    """``rows`` with ``publication`` (released_on, else the subject's first claim date),
-    ``year`` (publication year), ``developer``, ``pue_class`` ("hyperscaler" for Epoch AI's
-    hyperscalers) and ``chip_released_on``."""
+    """``rows`` with ``developer``, the chip's catalog facts (``chip_released_on``,
+    ``chip_name``, ``chip_class``, ``chip_family``, ``family_chip``: see
+    :func:`hardware.chip_catalog`), ``publication`` (released_on, else the subject's first
+    claim date), ``year`` (publication year) and ``pue_class`` ("hyperscaler" when the
+    developer names one of Epoch AI's hyperscalers)."""
     first = evidence.frame.group_by("subject").agg(pl.col("stated_on").min().alias("_first"))
     meta = evidence.subjects.select("subject", "developer", "released_on")
-    chips = evidence.subjects.select(
-        pl.col("subject").alias("chip"), pl.col("released_on").alias("chip_released_on")
-    )
+    hyperscaler = "|".join(HYPERSCALERS)
     return (
-        rows.join(meta, on="subject", how="left")
-        .join(first, on="subject", how="left")
-        .join(chips, on="chip", how="left")
+        hardware.with_chip_facts(
+            rows.join(meta, on="subject", how="left").join(first, on="subject", how="left"),
+            evidence,
+        )
         .with_columns(pl.coalesce("released_on", "_first").alias("publication"))
         .with_columns(
             pl.col("publication").dt.year().alias("year"),
-            pl.when(pl.col("developer").is_in(HYPERSCALERS))
+            # Epoch matches organizations by name: "Meta AI", "Google DeepMind", "Microsoft
+            # Research" are all hyperscalers' data centres.
+            pl.when(pl.col("developer").str.contains(f"(?i)\\b({hyperscaler})\\b"))
             .then(pl.lit("hyperscaler"))
             .alias("pue_class"),
         )

@@ -11,8 +11,11 @@ estimator fills, a parameter resolves in this order (the first that exists wins)
 2. a claim about the row's own subject (``own_scopes``), e.g. DeepSeek's "$2 per H800-hour";
 3. a claim about the row's chip (``chip_scopes``), e.g. a rental listing for the H800;
 4. a method claim on the ``ml-hardware`` subject (``method=True``), e.g. Epoch AI's PUE; a
-   method claim whose qualifier names the row's chip (or year, ...) beats an unqualified one;
-5. the default.
+   method claim whose qualifier names the row's chip (or its family, year, ...) beats an
+   unqualified one, and the earlier a column comes in ``method_qualifiers`` the more specific
+   it is (chip before family before class);
+5. the default: by the row's year (``by_year``), by the first ``method_qualifiers`` column
+   whose value the parameter has a default for (``by_qualifier``), else the plain default.
 
 Resolution is a handful of joins over the whole frame, never a loop over rows. Each resolved
 parameter adds five columns: ``{name}``, ``{name}_low``, ``{name}_high``, ``{name}_claim_id``
@@ -50,12 +53,16 @@ class Parameter:
         chip_scopes: scopes of the row's chip's claims that count.
         method: whether method claims on the ``ml-hardware`` subject count.
         method_qualifiers: row columns whose value a method claim's qualifier may equal
-            (e.g. ``("chip",)``: Epoch's A100 server overhead applies to A100 rows).
+            (e.g. ``("chip", "chip_family")``: Epoch's A100 server overhead applies to every
+            A100 row), most specific first.
         accept: a filter over candidate claims (columns qualifier, scope, subject), e.g. only
             utilization measured against BF16 peak.
         prefer: a rank among candidates at the same level (lower first), before recency.
         by_year: defaults that depend on the row's ``year`` column (years outside the table
             take the nearest year's value); low/high scale with the value.
+        by_qualifier: defaults that depend on the row's ``method_qualifiers`` columns (e.g.
+            Epoch's chip-to-server power per chip family: ``{"A100": 2.03125, ...}``); the
+            first column with a listed value wins; low/high scale with the value.
         dated: when the default figure was published (e.g. a price's date), if that matters.
         description: one line for docs and the dashboard.
     """
@@ -74,6 +81,7 @@ class Parameter:
     accept: pl.Expr | None = None
     prefer: pl.Expr | None = None
     by_year: Mapping[int, float] | None = None
+    by_qualifier: Mapping[str, float] | None = None
     dated: dt.date | None = None
     description: str = ""
 
@@ -93,7 +101,15 @@ class Parameter:
 
     def with_default(self, value: float, *, citation: str = "override") -> Parameter:
         """This parameter pinned to ``value`` (value = low = high), as an override does."""
-        return replace(self, value=value, low=value, high=value, citation=citation, by_year=None)
+        return replace(
+            self,
+            value=value,
+            low=value,
+            high=value,
+            citation=citation,
+            by_year=None,
+            by_qualifier=None,
+        )
 
 
 @dataclass(frozen=True)
@@ -148,20 +164,39 @@ _CANDIDATE_COLUMNS: Final = (
 
 
 def _default_expr(parameter: Parameter, rows: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    value: pl.Expr = pl.lit(parameter.value)
     if parameter.by_year and "year" in rows.columns:
         years = sorted(parameter.by_year)
         year = pl.col("year").cast(pl.Int64).clip(years[0], years[-1])
         value = year.replace_strict(
             dict(parameter.by_year), default=parameter.value, return_dtype=pl.Float64
         )
-        if parameter.value == 0:  # no scale to carry the range by: keep it as declared
-            return value, pl.lit(parameter.low), pl.lit(parameter.high)
-        return (
-            value,
-            value * (parameter.low / parameter.value),
-            value * (parameter.high / parameter.value),
+    elif (specific := _specific_default(parameter, rows)) is not None:
+        value = pl.coalesce(specific, pl.lit(parameter.value))
+    else:
+        return value, pl.lit(parameter.low), pl.lit(parameter.high)
+    if parameter.value == 0:  # no scale to carry the range by: keep it as declared
+        return value, pl.lit(parameter.low), pl.lit(parameter.high)
+    return (
+        value,
+        value * (parameter.low / parameter.value),
+        value * (parameter.high / parameter.value),
+    )
+
+
+def _specific_default(parameter: Parameter, rows: pl.DataFrame) -> pl.Expr | None:
+    """The row's ``by_qualifier`` default (null where none applies), or None without one."""
+    keys = [c for c in parameter.method_qualifiers if c in rows.columns]
+    if not parameter.by_qualifier or not keys:
+        return None
+    return pl.coalesce(
+        *(
+            pl.col(c)
+            .cast(pl.String)
+            .replace_strict(dict(parameter.by_qualifier), default=None, return_dtype=pl.Float64)
+            for c in keys
         )
-    return pl.lit(parameter.value), pl.lit(parameter.low), pl.lit(parameter.high)
+    )
 
 
 def resolve(
@@ -199,16 +234,20 @@ def resolve(
             )
             keys = [c for c in parameter.method_qualifiers if c in rows.columns]
             applies = pl.col("qualifier").is_null()
-            for column in keys:
-                applies = applies | (pl.col("qualifier") == pl.col(column).cast(pl.String))
+            # A method claim for this row's chip (or family, year) beats a general one; the
+            # earlier its column in method_qualifiers, the more specific the claim.
+            specificity = pl.when(pl.col("qualifier").is_null()).then(pl.lit(len(keys)))
+            for rank, column in enumerate(keys):
+                names_it = pl.col("qualifier") == pl.col(column).cast(pl.String)
+                applies = applies | names_it
+                specificity = specificity.when(names_it).then(pl.lit(rank))
             candidates.append(
                 rows.select("_row", "as_of", *keys)
                 .join(method, on="as_of")
                 .filter(applies.fill_null(False))
                 .with_columns(
                     pl.lit(3).alias("_level"),
-                    # A method claim for this row's chip (or year) beats a general one.
-                    pl.col("qualifier").is_null().cast(pl.Int32).alias("_prefer"),
+                    specificity.cast(pl.Int32).alias("_prefer"),
                 )
             )
     chosen: pl.DataFrame | None = None
@@ -237,6 +276,7 @@ def resolve(
                 pl.col("claim_id").alias(f"{name}_claim_id"),
                 pl.col("qualifier").alias(f"{name}_qualifier"),
                 pl.col("stated_on").alias(f"{name}_stated_on"),
+                pl.col("_level").alias("_chosen_level"),
             )
         )
     if chosen is None:
@@ -249,6 +289,7 @@ def resolve(
                 f"{name}_claim_id": pl.String,
                 f"{name}_qualifier": pl.String,
                 f"{name}_stated_on": pl.Date,
+                "_chosen_level": pl.Int32,
             }
         )
     # Resolving a parameter twice replaces its columns instead of clashing with them.
@@ -258,7 +299,7 @@ def resolve(
     )
     if override is not None:
         value = float(override)
-        return joined.with_columns(
+        return joined.drop("_chosen_level").with_columns(
             pl.lit(value).alias(name),
             pl.lit(value).alias(f"{name}_low"),
             pl.lit(value).alias(f"{name}_high"),
@@ -267,6 +308,12 @@ def resolve(
         )
     default, default_low, default_high = _default_expr(parameter, joined)
     from_claim = pl.col(f"{name}_claim_id").is_not_null()
+    specific = _specific_default(parameter, joined)
+    if specific is not None:
+        # A default for this row's chip family (say) is more specific than a method claim
+        # that names no chip: Epoch's V100 power multiplier beats its general 1.8.
+        general = (pl.col("_chosen_level") == 3) & pl.col(f"{name}_qualifier").is_null()
+        from_claim = from_claim & ~(general & specific.is_not_null()).fill_null(False)
     return joined.with_columns(
         pl.when(from_claim).then(pl.col(name)).otherwise(default).alias(name),
         pl.when(from_claim).then(pl.col(f"{name}_low")).otherwise(default_low).alias(f"{name}_low"),
@@ -278,16 +325,21 @@ def resolve(
         .then(pl.lit("claim: ") + pl.col(f"{name}_claim_id"))
         .otherwise(pl.lit(f"default: {parameter.citation}"))
         .alias(f"{name}_origin"),
-    )
+        *(
+            pl.when(from_claim).then(pl.col(f"{name}_{part}")).alias(f"{name}_{part}")
+            for part in ("claim_id", "qualifier", "stated_on")
+        ),
+    ).drop("_chosen_level")
 
 
 def is_chip_level_price(qualifier: pl.Expr) -> pl.Expr:
-    """True for purchase prices of the bare chip (qualifier naming 'chip' or 'asp').
+    """True for purchase prices of the bare chip (qualifier naming 'chip', 'asp' or 'single':
+    a single-unit price in Epoch AI's table, a TPU's equivalent chip price).
 
     Other purchase prices (DGX/HGX per GPU, server listings) already include the server; a
     chip-only price is multiplied by ``server_overhead`` (Epoch AI's rule).
     """
-    return qualifier.str.contains("(?i)chip|asp").fill_null(False)
+    return qualifier.str.contains("(?i)chip|asp|single").fill_null(False)
 
 
 def table(*parameters: Parameter) -> dict[str, Parameter]:

@@ -105,7 +105,7 @@ def validate_estimates(returned: object, estimator: Estimator, evidence: Evidenc
     filled = returned.with_columns(
         *(
             pl.lit(None, dtype=ESTIMATE_SCHEMA[c]).alias(c)
-            for c in ("inputs", "parameters", "note")
+            for c in ("inputs", "parameters", "note", "assumed")
             if c not in returned.columns
         )
     )
@@ -116,6 +116,7 @@ def validate_estimates(returned: object, estimator: Estimator, evidence: Evidenc
     frame = frame.with_columns(
         pl.col("inputs").fill_null(EMPTY_IDS),
         pl.col("parameters").fill_null("{}"),
+        pl.col("assumed").fill_null(EMPTY_IDS),
     )
 
     def first(condition: pl.Expr) -> dict[str, object] | None:

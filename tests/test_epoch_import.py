@@ -134,7 +134,7 @@ def test_models_map_to_claims_with_epoch_provenance_and_seed_subjects(
             ("gpu_count", "a100", 25000.0),
             ("gpu_hours", "a100", 57000000.0),
             ("training_duration", None, 2280.0),
-            ("training_flop", None, 2.1e25),
+            ("training_flop", "a100", 2.1e25),
             ("utilization", None, 0.34),
         ]
         assert {c[5] for c in claims} == {"Epoch AI"}

@@ -199,6 +199,12 @@ def test_renting_the_run_at_the_default_price_with_its_range() -> None:
     assert row["inputs"] == ["h"]
     figures = recorded(row)
     assert figures.pop("gpu_hours_source") == "claimed gpu_hours"
+    # Epoch prices cloud compute 60 days before training start: publication (here the first
+    # claim, DAY) - wall clock (HOURS / 2048) - 60 days - 60 days.
+    target = (
+        dt.datetime(DAY.year, DAY.month, DAY.day) - dt.timedelta(hours=HOURS / 2048, days=120)
+    ).date()
+    assert figures.pop("price_target") == str(target)
     assert figures == pytest.approx(
         {
             "gpu_hours": HOURS,
@@ -431,7 +437,8 @@ def test_without_a_training_time_the_wall_clock_from_the_gpu_count_dates_the_sta
     assert recorded(row)["training_start"] == str(start(CHIP_HOURS / 2048))
     assert row["inputs"] == ["h", "n"]  # the count dated the start: it is an input
     alone = amortized(claim("m", "gpu_hours", "final_run", CHIP_HOURS, DAY, claim_id="h"))
-    assert recorded(alone)["training_start"] == str(start(0))
+    # no training time at all: Epoch's median training time, 793.5 hours, dates the start
+    assert recorded(alone)["training_start"] == str(start(793.5))
     assert alone["inputs"] == ["h"]
 
 

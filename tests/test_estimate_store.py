@@ -49,11 +49,15 @@ def row(**changes: object) -> dict[str, object]:
         "inputs": ["c1"],
         "parameters": "{}",
         "note": "a note",
+        "assumed": [],
     } | changes
 
 
 def frame(*rows: dict[str, object]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema_overrides={"inputs": pl.List(pl.String)})
+    return pl.DataFrame(
+        list(rows),
+        schema_overrides={"inputs": pl.List(pl.String), "assumed": pl.List(pl.String)},
+    )
 
 
 def store(config: WarehouseConfig, snapshot: int, *rows: dict[str, object], **options: object):  # type: ignore[no-untyped-def]
@@ -167,6 +171,7 @@ def test_a_write_adds_new_keys_and_a_repeat_writes_nothing(
         {"inputs": ["c1", "c2"]},
         {"parameters": '{"x": 1}'},
         {"note": "another note"},
+        {"assumed": ["chip unknown"]},
     ],
     ids=lambda change: next(iter(change)),
 )
@@ -267,6 +272,7 @@ def test_the_estimates_view_shows_the_latest_evidence_newest_date_first(
         "snapshot_id",
         "inputs",
         "note",
+        "assumed",
     ]
     assert every.select("subject", "as_of", "metric", "estimator").rows() == [
         ("m", later, "training_cost", "model_a"),
@@ -278,3 +284,23 @@ def test_the_estimates_view_shows_the_latest_evidence_newest_date_first(
     assert only_m.equals(every.filter(pl.col("subject") == "m"))
     assert set(every["snapshot_id"]) == {first}
     assert every["inputs"].to_list()[0] == ["c1"]
+
+
+def test_a_warehouse_from_before_assumptions_gains_the_column_on_its_next_estimate_write(
+    config: WarehouseConfig, tmp_path: Path
+) -> None:
+    first = evidence(config, tmp_path)
+    with lake.connect(config, read_only=False) as connection:
+        # the warehouse as costboard 0.1 made it: no assumed column, a view without it
+        connection.execute("BEGIN TRANSACTION")
+        connection.execute("DROP VIEW estimates")
+        connection.execute("ALTER TABLE estimate_records DROP COLUMN assumed")
+        connection.execute(
+            "CREATE VIEW estimates AS SELECT subject, as_of, estimator, value FROM estimate_records"
+        )
+        connection.execute("CALL lake.set_commit_message('tests', 'downgrade to 0.1')")
+        connection.execute("COMMIT")
+    store(config, first, row(assumed=["chip unknown"]))
+    with lake.connect(config) as connection:
+        stored = connection.execute("SELECT subject, assumed FROM estimates").fetchall()
+    assert stored == [("m", ["chip unknown"])]

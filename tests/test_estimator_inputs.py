@@ -136,7 +136,11 @@ def test_a_subjects_publication_year_developer_class_and_chip_release() -> None:
     assert facts.columns == [
         *rows.columns,
         "developer",
+        "chip_name",
         "chip_released_on",
+        "chip_class",
+        "chip_family",
+        "family_chip",
         "publication",
         "year",
         "pue_class",

@@ -174,6 +174,7 @@ def test_the_reconciliation_reads_in_claim_date_then_claim_then_estimator_order(
         "unit",
         "ratio",
         "inside_range",
+        "assumed",
     ]
     expected = sorted(
         ((r["stated_on"], r["claim_id"], r["estimator"]) for r in reconciled.to_dicts()),

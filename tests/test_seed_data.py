@@ -19,20 +19,24 @@ def connection(demo_home_template):  # type: ignore[no-untyped-def]
 
 def test_every_seed_claim_keeps_an_http_source_a_claimant_and_a_date(connection) -> None:  # type: ignore[no-untyped-def]
     claims = connection.execute("SELECT * FROM claims").pl()
-    assert claims.height == pl.read_csv(demo.seed_file("claims.csv")).height
+    seed_ids = pl.read_csv(demo.seed_file("claims.csv"))["claim_id"]
+    assert claims["claim_id"].is_in(seed_ids.implode()).sum() == seed_ids.len()
     assert claims["source_url"].str.contains(r"^https?://").all()
     assert claims["claimant"].is_not_null().all() and claims["stated_on"].is_not_null().all()
     assert (claims["stated_on"] <= dt.date.today()).all()
 
 
 def test_the_demo_history_has_one_snapshot_per_evidence_date_in_order(connection) -> None:  # type: ignore[no-untyped-def]
-    dates = connection.execute("SELECT count(DISTINCT stated_on) FROM claims").fetchone()[0]
-    ingests = connection.execute(
-        "SELECT message FROM snapshots WHERE author = 'costboard demo' AND message LIKE 'demo: evidence of %' ORDER BY snapshot_id"
+    dates = pl.read_csv(demo.seed_file("claims.csv"))["stated_on"].n_unique()
+    demo_snapshots = connection.execute(
+        "SELECT message FROM snapshots WHERE author = 'costboard demo' ORDER BY snapshot_id"
     ).fetchall()
+    ingests = [m for (m,) in demo_snapshots if m.startswith("demo: evidence of ")]
     assert len(ingests) == dates
-    evidence_dates = [m[0].split()[3].rstrip(":") for m in ingests]
+    evidence_dates = [m.split()[3].rstrip(":") for m in ingests]
     assert evidence_dates == sorted(evidence_dates)
+    # then Epoch AI's databases, as one snapshot after the DeepSeek history
+    assert demo_snapshots[-1] == (demo.EPOCH_MESSAGE,)
 
 
 @pytest.mark.parametrize(
@@ -70,11 +74,16 @@ def test_prices_cover_january_and_february_2025_with_adjusted_flags(connection) 
             "SELECT ticker, count(*) FROM prices WHERE date BETWEEN '2025-01-02' AND '2025-02-28' GROUP BY 1"
         ).fetchall()
     )
-    assert rows == {"NVDA": 39, "AVGO": 39, "^IXIC": 39}
+    # the market data, and the price index Epoch AI uses for constant dollars (monthly)
+    assert rows == {"NVDA": 39, "AVGO": 39, "^IXIC": 39, "PCU518210518210": 1}
     flags = dict(
         connection.execute("SELECT ticker, bool_and(adjusted) FROM prices GROUP BY 1").fetchall()
     )
-    assert flags == {"NVDA": True, "AVGO": True, "^IXIC": False}
+    assert {t: flags[t] for t in ("NVDA", "AVGO", "^IXIC")} == {
+        "NVDA": True,
+        "AVGO": True,
+        "^IXIC": False,
+    }
 
 
 def test_market_caps_turn_closes_into_the_reported_one_day_loss(connection) -> None:  # type: ignore[no-untyped-def]

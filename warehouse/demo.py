@@ -1,9 +1,11 @@
-"""The demo warehouse: the seed data, loaded as the evidence appeared.
+"""The demo warehouse: the seed data, loaded as the evidence appeared, then Epoch AI's databases.
 
 The seed files in ``seed/`` are built from ``shared/reference`` (every figure keeps its
 source). ``costboard init --demo`` loads them through the ordinary ingest path, one
 snapshot per evidence date (oldest first), so the history has the shape a team's would:
-the subjects first, then each date's claims with the market prices up to that date.
+the subjects first, then each date's claims with the market prices up to that date. Last
+comes one snapshot of Epoch AI's databases as published (``seed/epoch/``, see its
+SOURCES.md), so the dashboard opens with frontier models beside DeepSeek.
 """
 
 from __future__ import annotations
@@ -24,6 +26,25 @@ DEMO_AUTHOR = "costboard demo"
 
 def seed_file(name: str) -> Path:
     return Path(str(resources.files("costboard.warehouse.seed") / name))
+
+
+#: Epoch AI's files as published, and Epoch's fixed training starts (seed/epoch/SOURCES.md).
+EPOCH_FILES = (
+    "All ML Systems - full view.csv",
+    "Chip dataset-Grid view.csv",
+    "Hardware prices.csv",
+    "PCU518210518210.csv",
+    "epoch_training_starts.csv",
+)
+EPOCH_MESSAGE = (
+    "demo: Epoch AI's models, ML hardware and hardware price databases (training-cost-trends "
+    "commit 263c40a, 2026-04-01), its price index and its fixed training starts"
+)
+
+
+def epoch_files() -> list[Path]:
+    """The Epoch AI snapshot shipped with the package, in the order it is ingested."""
+    return [seed_file(f"epoch/{name}") for name in EPOCH_FILES]
 
 
 def _write(frame: pl.DataFrame, path: Path) -> Path:
@@ -69,4 +90,7 @@ def load(
                 progress(message)
             results.append(ingest.ingest(config, files, message=message, author=DEMO_AUTHOR))
             previous = date
+    if progress:
+        progress(EPOCH_MESSAGE)
+    results.append(ingest.ingest(config, epoch_files(), message=EPOCH_MESSAGE, author=DEMO_AUTHOR))
     return results

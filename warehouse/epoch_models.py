@@ -55,7 +55,9 @@ SPECS = (
         "training_flop",
         "flop",
         RUN_SCOPE,
-        _run_qualifier(pl.lit(None, pl.String)),
+        # The chip rides on the compute too: a model with no quantity or chip-hours still
+        # names its chip, and Epoch derives its chip-hours from FLOP / (peak x utilization).
+        _run_qualifier(CHIP),
         quote=pl.col("Training compute notes"),
         low=LOWER,
         high=UPPER,

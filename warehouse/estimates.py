@@ -17,7 +17,7 @@ from typing import Final
 import duckdb
 import polars as pl
 
-from costboard.warehouse import tables, writer
+from costboard.warehouse import schema, tables, writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.lake import LAKE
 from costboard.warehouse.tables import ESTIMATES, matching
@@ -60,7 +60,14 @@ def snapshot_date(connection: duckdb.DuckDBPyConnection, snapshot_id: int) -> ob
     return row[0]
 
 
+#: Columns added after the first release: a frame without one stores it empty.
+_OPTIONAL: Final = {"assumed": pl.List(pl.String)}
+
+
 def _stored_frame(estimates: pl.DataFrame, input_snapshot: int) -> pl.DataFrame:
+    estimates = estimates.with_columns(
+        pl.lit([], dtype=dtype).alias(c) for c, dtype in _OPTIONAL.items() if c not in estimates
+    )
     missing = [c for c in COLUMNS if c not in estimates.columns and c != "input_snapshot_id"]
     if missing:
         raise ValueError(f"estimates lack column(s): {', '.join(missing)}")
@@ -105,6 +112,8 @@ def write_body(
     snapshot that this run superseded, then merge (add new keys, replace rows whose values
     changed: the same key with other numbers means an estimator changed without a version
     bump)."""
+    # A warehouse made by an older costboard gains the estimate columns added since.
+    schema.upgrade(connection)
     frame = _stored_frame(estimates, input_snapshot)
     removed = _remove_superseded(connection, frame, complete)
     changes = tables.merge(connection, ESTIMATES, frame)
@@ -147,29 +156,64 @@ def stored(
 
     ``database``: the name the lake is attached under (the dashboard pins one per snapshot).
     """
-    return connection.execute(
+    frame = connection.execute(
         f"""
-        SELECT subject, as_of, estimator, estimator_version, metric, scope, value, low, high,
-               unit, snapshot_id, inputs, note
-        FROM {database}.estimates
+        SELECT * FROM {database}.estimates
         WHERE ? IS NULL OR subject = ?
         ORDER BY subject, as_of DESC, metric, scope, estimator
         """,
         [subject, subject],
     ).pl()
+    if "assumed" not in frame.columns:  # a snapshot written before assumptions were recorded
+        frame = frame.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("assumed"))
+    return frame.select(
+        "subject",
+        "as_of",
+        "estimator",
+        "estimator_version",
+        "metric",
+        "scope",
+        "value",
+        "low",
+        "high",
+        "unit",
+        "snapshot_id",
+        "inputs",
+        "note",
+        "assumed",
+    )
 
 
 def reconciliation(
     connection: duckdb.DuckDBPyConnection, subject: str, *, database: str = LAKE
 ) -> pl.DataFrame:
     """The ``reconciliation`` view for one subject: each claim against each estimate."""
-    return connection.execute(
+    frame = connection.execute(
         f"""
-        SELECT claim_id, claimant, stated_on, metric, scope, estimator, claim_value,
-               value, low, high, unit, ratio, inside_range
-        FROM {database}.reconciliation
+        SELECT * FROM {database}.reconciliation
         WHERE subject = ?
         ORDER BY stated_on, metric, scope, claim_id, estimator
         """,
         [subject],
     ).pl()
+    assumed = (
+        pl.col("assumed").list.join("; ")
+        if "assumed" in frame.columns  # absent in snapshots from before assumptions
+        else pl.lit(None, dtype=pl.String)
+    )
+    return frame.select(
+        "claim_id",
+        "claimant",
+        "stated_on",
+        "metric",
+        "scope",
+        "estimator",
+        "claim_value",
+        "value",
+        "low",
+        "high",
+        "unit",
+        "ratio",
+        "inside_range",
+        assumed.alias("assumed"),
+    )

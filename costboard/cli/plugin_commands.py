@@ -81,7 +81,16 @@ def _explain(config: WarehouseConfig, subject: str, ref: str | None) -> None:
         latest = stored.filter(pl.col("as_of") == pl.col("as_of").max())
         echo_frame(
             latest.select(
-                "as_of", "estimator", "metric", "scope", "value", "low", "high", "unit", "inputs"
+                "as_of",
+                "estimator",
+                "metric",
+                "scope",
+                "value",
+                "low",
+                "high",
+                "unit",
+                "inputs",
+                pl.col("assumed").list.join("; "),
             ),
             title=f"{subject}: estimates at {latest['as_of'][0]} "
             f"(evidence snapshot {latest['snapshot_id'][0]})",

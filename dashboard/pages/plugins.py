@@ -114,7 +114,7 @@ def status(snapshot_id: int) -> tuple[Any, ...]:
         )
         if failing
         else ui.notice(
-            f"All {len(rows)} estimators ran on the evidence of snapshot "
+            f"All {sum(1 for r in rows if r['estimator'])} estimators ran on the evidence of snapshot "
             f"{run.evidence_snapshot} ({run.estimates.height:,} estimates, nothing written).",
             "ok",
         )

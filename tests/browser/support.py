@@ -51,3 +51,14 @@ def dashboard_home(demo_home: Path, scratch: Path) -> Path:
         _cli(home, "estimate")
         _built["home"] = home
     return _built["home"]
+
+
+def claim_count(home: Path) -> int:
+    """How many claims the warehouse at ``home`` holds now (the seed's and Epoch AI's)."""
+    from costboard.warehouse import lake
+    from costboard.warehouse.config import WarehouseConfig
+
+    with lake.connect(WarehouseConfig.resolve(home)) as connection:
+        row = connection.execute("SELECT count(*) FROM claims").fetchone()
+    assert row is not None
+    return int(row[0])

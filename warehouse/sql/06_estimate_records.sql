@@ -17,5 +17,7 @@ CREATE TABLE estimate_records (
     unit              VARCHAR NOT NULL,
     inputs            VARCHAR[],      -- claim ids the estimate used
     parameters        VARCHAR,        -- JSON: the parameter values and where each came from
-    note              VARCHAR
+    note              VARCHAR,
+    assumed           VARCHAR[]       -- what the estimate assumed in place of the subject's
+                                      -- own evidence (added in 0.2: see schema.upgrade)
 );

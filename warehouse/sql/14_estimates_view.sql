@@ -1,10 +1,12 @@
 -- estimates: what every estimator computed from the latest evidence snapshot that has
 -- estimates (as seen from the snapshot this view is read at). snapshot_id is that input
 -- snapshot; inputs are the claim ids each estimate used; parameters is JSON naming every
--- parameter's value and where it came from (default and its source, a claim, an override).
+-- parameter's value and where it came from (default and its source, a claim, an override);
+-- assumed lists what the estimate assumed in place of the subject's own evidence.
 CREATE VIEW estimates AS
 SELECT subject, as_of, estimator, estimator_version, metric, scope,
        value, low, high, unit,
-       input_snapshot_id AS snapshot_id, inputs, parameters, params_hash, note
+       input_snapshot_id AS snapshot_id, inputs, parameters, params_hash, note,
+       coalesce(assumed, []::VARCHAR[]) AS assumed
 FROM estimate_records
 WHERE input_snapshot_id = (SELECT max(input_snapshot_id) FROM estimate_records);

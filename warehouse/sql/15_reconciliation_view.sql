@@ -17,7 +17,7 @@ SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier, c.claimant, c.stat
        e.value, e.low, e.high, c.unit,
        c.claim_value / nullif(e.value, 0) AS ratio,
        c.claim_value BETWEEN e.low AND e.high AS inside_range,
-       e.snapshot_id, e.inputs
+       e.snapshot_id, e.inputs, e.assumed
 FROM claim_points AS c
 JOIN estimates AS e
   ON e.subject = c.subject AND e.metric = c.metric AND e.scope = c.scope AND e.as_of = c.stated_on;

@@ -111,3 +111,11 @@ def test_overview_says_when_constant_dollars_cannot_be_shown(
     charts, *_ = overview.update(newest, ["deepseek-v3"], "constant", "2030-01")
     assert "Showing nominal dollars: no price index for 2030-01" in str(charts[0].children)
     assert "usd (nominal $)" in {f.layout.yaxis.title.text for f in _figures(charts)}
+
+
+def test_the_sql_pages_constant_dollar_example_runs_through_the_fence(app: dash.Dash) -> None:
+    query = dict(page("sql").EXAMPLES)["In constant 2025-06 dollars"]
+    answer = app.server.test_client().get("/api/sql", query_string={"q": query})
+    assert answer.status_code == 200, answer.json
+    rows = [dict(zip(answer.json["columns"], r, strict=True)) for r in answer.json["rows"]]
+    assert rows and {r["priced_in"] for r in rows} == {"2024-12-01"}

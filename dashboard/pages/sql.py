@@ -37,6 +37,13 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
         "FROM estimates\nGROUP BY ALL\nORDER BY subject, metric, scope, estimator",
     ),
     (
+        "In constant 2025-06 dollars",
+        "-- Epoch AI's rule: value x index(2025-06) / index(publication month)\n"
+        "SELECT subject, estimator, scope, as_of, value, low, high, priced_in\n"
+        "FROM estimates_in_usd_of('2025-06-01')\nWHERE subject = 'deepseek-v3'\n"
+        "ORDER BY scope, estimator, as_of",
+    ),
+    (
         "NVDA around 27 Jan 2025",
         "SELECT ticker, date, close, market_cap\nFROM market_caps\n"
         "WHERE ticker = 'NVDA' AND date BETWEEN DATE '2025-01-22' AND DATE '2025-01-31'\n"

@@ -31,13 +31,19 @@ def cli(home: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def estimates(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], dict[str, Any]]:
-    """The latest stored estimate of every (subject, estimator) on Epoch's data."""
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse of the seed's subjects and Epoch AI's files, with its estimates."""
     home = tmp_path_factory.mktemp("epoch") / "home"
     cli(home, "init")
     files = [str(seed_file("subjects.csv")), *(str(f) for f in epoch_files())]
     cli(home, "ingest", *files, "-m", "Epoch AI's databases")
     cli(home, "estimate", "-m", "estimates")
+    return home
+
+
+@pytest.fixture(scope="module")
+def estimates(home: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """The latest stored estimate of every (subject, estimator) on Epoch's data."""
     rows = json.loads(
         cli(
             home,
@@ -143,3 +149,8 @@ def test_the_reference_cases_assume_nothing_but_a_tpus_equivalent_price(
         for estimator in ESTIMATORS:
             expected = tpu_price if tpu and estimator != "cloud_rental" else []
             assert estimates[(subject, estimator)]["assumed"] == expected, (subject, estimator)
+
+
+def test_explain_lists_what_an_estimate_assumed(home: Path) -> None:
+    explained = cli(home, "estimate", "--explain", "GPT-3.5")
+    assert "chip-hours from training compute" in explained

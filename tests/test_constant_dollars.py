@@ -21,6 +21,7 @@ from tests.conftest import CliCall
 from tests.test_estimate_store import frame, row
 
 INDEX_CSV = seed_file("epoch/PCU518210518210.csv")
+INDEX_ROWS = pl.read_csv(INDEX_CSV).drop_nulls().height  # the file ends with an empty row
 SUBJECTS = "subject,kind,released_on\nold-model,model,2020-03-15\nfleet,company,\n"
 NEW_OBJECTS = {
     "view price_index",
@@ -220,3 +221,10 @@ def test_the_dashboards_fence_and_costboard_sql_let_users_call_the_macros(
     assert f"{round(1000 * by_hand('2025-01') / by_hand('2020-03'), 2)}" in out.output
     refused = cli("sql", "SELECT * FROM estimates_in_usd_of('2031-01-01')")
     assert refused.exit_code == 1 and "no price index for 2031-01" in refused.output
+
+
+def test_an_ingest_upgrades_an_older_warehouse_too(priced: WarehouseConfig, tmp_path: Path) -> None:
+    downgrade(priced)
+    (tmp_path / "more.csv").write_text("subject,kind\nanother,model\n")
+    ingest.ingest(priced, [tmp_path / "more.csv"], message="one more subject")
+    assert scalar(priced, "SELECT count(*) FROM price_index") == INDEX_ROWS

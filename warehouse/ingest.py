@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from costboard.warehouse import importers as importers_module
-from costboard.warehouse import readers, resolve, tables, validate, writer
+from costboard.warehouse import readers, resolve, schema, tables, validate, writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
 from costboard.warehouse.importers import ImportedTable, Importer, ImportOptions
@@ -254,6 +254,9 @@ def write_batch(
     connection: duckdb.DuckDBPyConnection, batch: Batch, progress: Progress | None = None
 ) -> dict[str, TableChanges]:
     """The body of an ingest's transaction."""
+    # A warehouse made by an older costboard gains the columns, views and macros added since
+    # (ingesting the price index into one should make the constant-dollar macros usable).
+    schema.upgrade(connection)
     resolve.apply(connection, batch)
     errors = _subject_reference_errors(connection, batch)
     if errors:

@@ -111,6 +111,9 @@ def test_overview_says_when_constant_dollars_cannot_be_shown(
     charts, *_ = overview.update(newest, ["deepseek-v3"], "constant", "2030-01")
     assert "Showing nominal dollars: no price index for 2030-01" in str(charts[0].children)
     assert "usd (nominal $)" in {f.layout.yaxis.title.text for f in _figures(charts)}
+    charts, *_, state = overview.update(newest, ["deepseek-v3"], "constant", "June")
+    assert "usd_of must be a month written YYYY-MM" in str(charts[0].children)
+    assert "usd_of" not in state["search"]
 
 
 def test_the_sql_pages_constant_dollar_example_runs_through_the_fence(app: dash.Dash) -> None:

@@ -284,11 +284,16 @@ def update(
     subjects = reader.subjects(snapshot_id)
     picked = chosen_subjects(subjects, list(chosen or []))
     reconciliation = reader.reconciliation(snapshot_id, picked)
+    why = None
     try:
         month = wanted_month(dollars, usd_of)
-    except NoConstantDollars:
-        month = None  # the dropdown only offers YYYY-MM; a hand-edited URL falls back
+        if dollars == "constant" and month is None:
+            why = "choose a month (this snapshot has no price index to offer)"
+    except NoConstantDollars as error:  # a hand-edited URL: the dropdown offers YYYY-MM
+        month, why = None, str(error)
     shown = charts(reader, snapshot_id, picked, month)
+    if why:
+        shown = [ui.notice(f"Showing nominal dollars: {why}", "warn"), *shown]
     return (
         shown,
         ui.rows(reconciliation),

@@ -5,8 +5,10 @@ makes subject ids from those names (docs/epoch.md). When a subject of the same k
 exactly that ``name`` already exists (in the warehouse, or in a file of the same ingest that
 is not resolved itself), the importer's id is rewritten to it everywhere the ingest uses
 it: the subjects it brings, its claims' subjects and qualifiers (a model's chip). The
-importer's own subject row for it is then dropped: the existing subject keeps its curated
-id, name and notes, and gains the claims.
+existing subject keeps its curated id, name, notes and every field it has, and gains the
+claims; a field it lacks (a release date, a developer) is filled from the importer's row, so a
+seed subject without a publication date gets Epoch's (a new version of the subject row). A
+resolved subject defined in the same ingest keeps its row as it is.
 
 This needs the warehouse, so it runs in the ingest's transaction (ingest.write_batch).
 """
@@ -73,9 +75,37 @@ def apply(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
                 continue
             to_subject = mapping.get(subject_kind, {})
             if kind == "subjects":
-                frames[position] = frame.filter(~pl.col("subject").is_in(list(to_subject)))
+                frames[position] = _fill_stored(connection, frame, to_subject)
                 continue
             rewrites = [pl.col("subject").replace(to_subject)]
             if qualifier_kind is not None:
                 rewrites.append(pl.col("qualifier").replace(mapping.get(qualifier_kind, {})))
             frames[position] = frame.with_columns(rewrites)
+
+
+def _fill_stored(
+    connection: duckdb.DuckDBPyConnection, frame: pl.DataFrame, to_subject: dict[str, str]
+) -> pl.DataFrame:
+    """``frame``'s own subjects, plus, for each that resolves to a stored subject, that
+    subject's row with the fields it lacks taken from ``frame`` (or nothing, if it lacks none)."""
+    resolving = pl.col("subject").is_in(list(to_subject))
+    kept = frame.filter(~resolving)
+    stored = connection.execute(
+        f"SELECT * FROM {LAKE}.subjects WHERE list_contains(?::VARCHAR[], subject)",
+        [list(set(to_subject.values()))],
+    ).pl()
+    if stored.is_empty():
+        return kept
+    incoming = frame.filter(resolving).with_columns(pl.col("subject").replace(to_subject))
+    fields = [c for c in stored.columns if c != "subject" and c in incoming.columns]
+    joined = incoming.join(stored, on="subject", how="inner", suffix="_stored")
+    lacking = pl.any_horizontal(
+        pl.col(f"{c}_stored").is_null() & pl.col(c).is_not_null() for c in fields
+    )
+    filled = joined.filter(lacking).select(
+        *(
+            pl.coalesce(f"{c}_stored", c).alias(c) if c in fields else pl.col(c)
+            for c in frame.columns
+        )
+    )
+    return pl.concat([kept, filled], how="vertical_relaxed")

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
+from costboard.warehouse.estimates import VIEW_COLUMNS
 from costboard.warehouse.lake import LAKE
 
 #: The FRED series the index is (Epoch AI's choice; see docs/epoch.md).
@@ -101,24 +102,7 @@ def estimates(
         [month, subject, subject],
         database,
     )
-    return frame.select(
-        "subject",
-        "as_of",
-        "estimator",
-        "estimator_version",
-        "metric",
-        "scope",
-        "value",
-        "low",
-        "high",
-        "unit",
-        "snapshot_id",
-        "inputs",
-        "note",
-        "assumed",
-        "usd_of",
-        "priced_in",
-    )
+    return frame.select(*VIEW_COLUMNS, "usd_of", "priced_in")
 
 
 def claims(

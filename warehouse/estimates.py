@@ -149,6 +149,25 @@ def store(
     )
 
 
+#: The columns :func:`stored` gives, in order (the ``estimates`` view's, less the JSON).
+VIEW_COLUMNS: Final = (
+    "subject",
+    "as_of",
+    "estimator",
+    "estimator_version",
+    "metric",
+    "scope",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "snapshot_id",
+    "inputs",
+    "note",
+    "assumed",
+)
+
+
 def stored(
     connection: duckdb.DuckDBPyConnection, subject: str | None = None, *, database: str = LAKE
 ) -> pl.DataFrame:
@@ -166,22 +185,7 @@ def stored(
     ).pl()
     if "assumed" not in frame.columns:  # a snapshot written before assumptions were recorded
         frame = frame.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias("assumed"))
-    return frame.select(
-        "subject",
-        "as_of",
-        "estimator",
-        "estimator_version",
-        "metric",
-        "scope",
-        "value",
-        "low",
-        "high",
-        "unit",
-        "snapshot_id",
-        "inputs",
-        "note",
-        "assumed",
-    )
+    return frame.select(VIEW_COLUMNS)
 
 
 def reconciliation(

@@ -42,6 +42,8 @@ PURCHASE_PRICE = Parameter(
     metric="purchase_price",
     own_scopes=("final_run", "cluster_capex"),
     chip_scopes=("market",),
+    # A chip database's release price is dated by its revision, not the release: not a price.
+    accept=(pl.col("qualifier") != "release_price").fill_null(True),
     # Server-level prices (DGX/HGX per GPU, listings) are what Epoch amortizes; prefer them.
     prefer=is_chip_level_price(pl.col("qualifier")).cast(pl.Int32),
     dated=dt.date(2023, 5, 31),

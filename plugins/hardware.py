@@ -30,6 +30,8 @@ FAMILY_PATTERN: Final = r"\b([A-Z]{1,2}\d{2,4})"
 #: A TPU's version in its name ("Google TPU v4" -> "v4", "Google TPU v5e" -> "v5e").
 TPU_PATTERN: Final = r"(?i)\bTPU[\s-]*(v\d+[a-z]?)"
 
+#: The qualifier of a chip database's release price (docs/epoch.md).
+RELEASE_PRICE: Final = "release_price"
 #: Epoch AI's price types, in the order the cloud method tries them (METHOD.md).
 PRICE_TYPES: Final = ("cud_3y", "cud_1y", "on_demand")
 #: Cloud vendors in Epoch's default order, after the one a model's developer or chip puts first.
@@ -101,9 +103,12 @@ def purchase_price(rows: pl.DataFrame, evidence: Evidence) -> pl.DataFrame:
     ``catalog_price_qualifier`` and ``catalog_price_stated_on``.
     """
     catalog = chip_catalog(evidence).select("chip", "chip_family")
-    prices = _claims(evidence, "purchase_price", "market").join(
-        catalog, left_on="subject", right_on="chip", how="inner"
+    # Epoch's method prices from its hardware price table; a chip database's release price
+    # (dated by the row's revision, not the release) is not among them.
+    prices = _claims(evidence, "purchase_price", "market").filter(
+        (pl.col("qualifier") != RELEASE_PRICE).fill_null(True)
     )
+    prices = prices.join(catalog, left_on="subject", right_on="chip", how="inner")
     prices = prices.with_columns(pl.coalesce("chip_family", "subject").alias("_key"))
     wanted = rows.filter(pl.col("chip_class") == "GPU").select(
         "_row", "as_of", pl.coalesce("chip_family", "chip").alias("_key")
@@ -217,8 +222,13 @@ def rental_price(rows: pl.DataFrame, evidence: Evidence) -> pl.DataFrame:
     )
     after = pl.col("stated_on") > pl.col("price_target")
     distance = (pl.col("stated_on") - pl.col("price_target")).dt.total_days().abs()
+    converted = to_three_year_terms(pl.col("_price"), pl.col("vendor"), pl.col("price_type"))
     chosen = (
-        candidates.with_columns(
+        # A price that cannot be put in 3-year terms (a vendor without known discounts) is
+        # not a candidate: the next vendor's is.
+        candidates.with_columns(converted.alias("_converted"))
+        .filter(pl.col("_converted").is_not_null())
+        .with_columns(
             pl.col("price_type")
             .replace_strict({t: i for i, t in enumerate(PRICE_TYPES)}, return_dtype=pl.Int32)
             .alias("_type_rank"),
@@ -231,9 +241,7 @@ def rental_price(rows: pl.DataFrame, evidence: Evidence) -> pl.DataFrame:
     )
     return chosen.select(
         "_row",
-        to_three_year_terms(pl.col("_price"), pl.col("vendor"), pl.col("price_type")).alias(
-            "catalog_rental"
-        ),
+        pl.col("_converted").alias("catalog_rental"),
         pl.col("claim_id").alias("catalog_rental_claim_id"),
         pl.col("vendor").alias("catalog_rental_vendor"),
         pl.col("price_type").alias("catalog_rental_type"),

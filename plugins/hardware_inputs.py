@@ -41,10 +41,16 @@ def hardware_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -
         indexed = with_own_flag(indexed, evidence, "purchase_price")
         own = pl.col("purchase_price_own")
         use = ~own & pl.col("catalog_price").is_not_null()
-        tpu = ~own & pl.col("catalog_price").is_null() & (pl.col("chip_class") == "TPU")
         # TPUs are not sold: Epoch prices them by equivalence, whatever their market rows say.
+        # A TPU Epoch gives no equivalent for (v5e, v6e, ...) keeps the general rule.
         equivalent = pl.col("chip_family").replace_strict(
             dict(params["purchase_price"].by_qualifier or {}), default=None, return_dtype=pl.Float64
+        )
+        tpu = (
+            ~own
+            & pl.col("catalog_price").is_null()
+            & (pl.col("chip_class") == "TPU")
+            & equivalent.is_not_null()
         )
         indexed = (
             indexed.join(catalog, on="_row", how="left")
@@ -52,7 +58,7 @@ def hardware_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -
                 *(
                     pl.when(use)
                     .then(pl.col("catalog_price"))
-                    .when(tpu & equivalent.is_not_null())
+                    .when(tpu)
                     .then(equivalent)
                     .otherwise(pl.col(c))
                     .alias(c)
@@ -68,6 +74,14 @@ def hardware_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -
                 .then(pl.col("catalog_price_qualifier"))
                 .when(tpu)
                 .then(pl.lit("tpu_equivalent_chip"))
+                # Any other TPU price (Epoch's table estimates one per chip) is a chip's: the
+                # server overhead applies, as to the equivalents.
+                .when(
+                    ~own
+                    & (pl.col("chip_class") == "TPU")
+                    & pl.col("purchase_price_claim_id").is_not_null()
+                )
+                .then(pl.lit("tpu_chip"))
                 .otherwise(pl.col("purchase_price_qualifier"))
                 .alias("purchase_price_qualifier"),
                 pl.when(use)

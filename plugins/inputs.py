@@ -21,6 +21,10 @@ from costboard.plugins.parameters import Parameters, is_chip_level_price
 HYPERSCALERS: Final = ("Google", "DeepMind", "Microsoft", "Amazon", "Meta", "Facebook")
 
 
+#: The stage qualifier Epoch AI's importer gives a fine-tune's figures.
+FINE_TUNE: Final = "fine_tune"
+
+
 def _stages(evidence: Evidence, run_count: pl.DataFrame) -> pl.DataFrame:
     """The sum over a run's stages of each stage's GPU-hours, per (subject, as_of).
 
@@ -30,7 +34,11 @@ def _stages(evidence: Evidence, run_count: pl.DataFrame) -> pl.DataFrame:
     """
     metrics = ("gpu_hours", "gpu_count", "training_duration")
     stage = evidence.frame.filter(
-        (pl.col("scope") == "stage") & pl.col("metric").is_in(metrics)
+        (pl.col("scope") == "stage")
+        & pl.col("metric").is_in(metrics)
+        # Epoch's fine-tunes (docs/epoch.md) are a model's own tuning on another's base: not
+        # a final run, and Epoch's method gives them no cost.
+        & (pl.col("qualifier") != FINE_TUNE).fill_null(True)
     ).with_columns(
         (
             expression.alias(name)

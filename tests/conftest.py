@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,18 @@ def cli(home: Path) -> CliCall:
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _time_limits_stay_with_their_test() -> Iterator[None]:
+    """`costboard --hook-timeout/--estimator-timeout` set COSTBOARD_*_TIMEOUT in the process's
+    environment (so gunicorn's workers inherit them); a test that runs the CLI in-process
+    must not leave them to the tests after it (and their subprocesses)."""
+    names = ("COSTBOARD_HOOK_TIMEOUT", "COSTBOARD_ESTIMATOR_TIMEOUT")
+    saved = {name: os.environ.get(name) for name in names}
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

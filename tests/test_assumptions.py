@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
+import pytest
 
 from costboard.dashboard import views
 from costboard.plugins import (
@@ -104,3 +105,41 @@ def test_the_overview_draws_an_assumed_point_open_and_lists_it_in_the_hover() ->
     assert line.customdata[0][3] == ""
     assert CHIP_UNKNOWN in line.customdata[1][3] and "assumed" in line.customdata[1][3]
     assert "%{customdata[3]}" in line.hovertemplate
+
+
+def test_a_fine_tune_gets_no_final_run_cost() -> None:
+    tuned = [
+        claim("m", "gpu_hours", "stage", 1e5, DAY, qualifier="fine_tune", claim_id="h"),
+        claim("m", "training_flop", "final_run", 1e22, DAY, claim_id="f"),
+    ]
+    evidence = make_evidence(tuned, subjects=CHIPS, today=DAY)
+    for plugin in (default_amortized_hardware_energy, default_hardware_acquisition):
+        estimates, _ = run_plugin(plugin, evidence)
+        assert estimates.filter(pl.col("subject") == "m").is_empty(), plugin.NAME
+
+
+def test_a_tpu_without_an_epoch_equivalent_price_gets_the_default_marked_once() -> None:
+    tpus = [{"subject": "v5e", "name": "Google TPU v5e", "kind": "chip"}]
+    claims = [
+        *run_on("v5e"),
+        claim("v5e", "power", "spec", 0.14, DAY, claim_id="tdp"),
+        claim("v5e", "purchase_price", "market", 1_781, DAY, qualifier="purchase", claim_id="p"),
+    ]
+    evidence = make_evidence(claims, subjects=tpus, today=DAY)
+    estimates, _ = run_plugin(default_hardware_acquisition, evidence)
+    row = estimates.filter(pl.col("subject") == "m").sort("as_of").row(-1, named=True)
+    # not Epoch's v4 equivalence, not multiplied by the server overhead a second time
+    assert row["value"] == pytest.approx(2048 * 1_781 * 1.64 / 0.81)
+    assert "TPU-equivalent" not in " ".join(row["assumed"])
+
+
+def test_compute_based_costs_use_a_chips_tensor_peak_before_its_plain_fp16() -> None:
+    claims = [
+        claim("m", "training_flop", "final_run", 3.3e24, DAY, qualifier="h800", claim_id="f"),
+        claim("h800", "peak_flops", "spec", 989e12, DAY, qualifier="bf16", claim_id="a"),
+        claim("h800", "peak_flops", "spec", 134e12, DAY, qualifier="fp16", claim_id="z"),
+    ]
+    evidence = make_evidence(claims, subjects=CHIPS, today=DAY)
+    estimates, _ = run_plugin(default_compute_6nd, evidence)
+    row = estimates.filter(pl.col("subject") == "m").sort("as_of").row(-1, named=True)
+    assert "989000000000000" in row["note"] or "9.89e+14" in row["note"]

@@ -15,25 +15,12 @@ from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
 from tests.conftest import CliCall, write
 
-#: Epoch's files as published: shipped in the package's seed, else the reference folder
-#: beside the checkout.
-EPOCH = next(
-    (
-        place
-        for place in (
-            Path(__file__).resolve().parents[1] / "warehouse" / "seed" / "epoch",
-            Path(__file__).resolve().parents[2] / "shared" / "reference" / "epoch",
-        )
-        if (place / "All ML Systems - full view.csv").is_file()
-    ),
-    Path("/work/shared/reference/epoch"),
-)
+#: Epoch's files as published, as the package ships them (a missing file fails, never skips).
+EPOCH = Path(__file__).resolve().parents[1] / "warehouse" / "seed" / "epoch"
 MODELS = "All ML Systems - full view.csv"
 CHIPS = "Chip dataset-Grid view.csv"
 PRICES = "Hardware prices.csv"
 FRED = "PCU518210518210.csv"
-
-pytestmark = pytest.mark.skipif(not EPOCH.is_dir(), reason="Epoch AI's reference files are absent")
 
 
 def rows_of(name: str) -> tuple[list[str], list[list[str]]]:

@@ -153,7 +153,7 @@ def test_another_price_type_is_converted_to_three_year_terms_with_the_vendors_di
 
 def test_a_vendor_without_known_discounts_gives_only_its_three_year_price() -> None:
     on_demand = rent("a100-40", "oblivus-cloud", "on_demand", 2.0, D(2022, 1, 1))
-    assert cloud("a100-40", on_demand, developer="TII")["catalog_rental"] is None
+    assert cloud("a100-40", on_demand, developer="TII") == {}  # no price: none chosen
     three = rent("a100-40", "oblivus-cloud", "cud_3y", 1.2, D(2022, 1, 1))
     assert cloud("a100-40", three, developer="TII")["catalog_rental"] == 1.2
 
@@ -173,3 +173,17 @@ def test_peak_flops_follow_epochs_order_of_precisions() -> None:
     assert peak("a100-40", ("fp16", 78e12), ("fp32", 19.5e12)) == 19.5e12  # fp16: TPUs only
     assert peak("tpu4", ("fp16", 275e12), ("fp32", 1e12)) == 275e12
     assert peak("tpu1", ("int8", 92e12), ("fp32", 1e12)) == 92e12  # TPU v1 counts int8
+
+
+def test_a_price_that_cannot_be_put_in_three_year_terms_yields_to_the_next_vendors() -> None:
+    unknown_vendor = rent("a100-40", "oblivus-cloud", "cud_1y", 1.0, D(2022, 1, 1))
+    aws = rent("a100-40", "amazon-web-services", "on_demand", 4.10, D(2022, 1, 1))
+    found = cloud("a100-40", unknown_vendor, aws, developer="TII")
+    assert found["catalog_rental_vendor"] == "amazon-web-services"
+    assert found["catalog_rental"] == pytest.approx(4.10 * (1 - 0.64))
+
+
+def test_a_chip_databases_release_price_is_not_an_epoch_purchase_price() -> None:
+    release = price("a100-40", 15_000, D(2025, 5, 1), "release_price", "release")
+    frame, evidence = rows("a100-40", release)
+    assert hardware.purchase_price(frame, evidence).is_empty()

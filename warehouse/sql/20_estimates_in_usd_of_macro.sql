@@ -1,7 +1,7 @@
 -- estimates_in_usd_of(usd_month): the estimates view with value, low and high of its
 -- dollar rows (is_dollars: usd, usd_per_year, ...) in constant dollars of usd_month; other
 -- units are untouched. Epoch AI's rule: a figure is in dollars of its subject's publication
--- month (subjects.released_on), else of the estimate's own date (as_of). Two columns are
+-- month (a model's subjects.released_on), else of the estimate's own date (as_of). Two columns are
 -- added: usd_of, the target month, and priced_in, the month converted from (both NULL on
 -- rows left alone). A target month with no index is an error; a row whose own month has no
 -- index gets NULL value, low and high (see price_index_at).
@@ -19,7 +19,7 @@ WITH target AS (
 priced AS (
     SELECT e.*,
            CASE WHEN is_dollars(e.unit)
-                THEN CAST(date_trunc('month', coalesce(s.released_on, e.as_of)) AS DATE)
+                THEN CAST(date_trunc('month', coalesce(CASE WHEN s.kind = 'model' THEN s.released_on END, e.as_of)) AS DATE)
            END AS priced_in
     FROM estimates AS e
     LEFT JOIN subjects AS s USING (subject)

@@ -1,6 +1,7 @@
 -- claims_in_usd_of(usd_month): the claims view with value, low and high of its dollar
 -- claims (dollar units: is_dollars) in constant dollars of usd_month, by the same rule as
--- estimates_in_usd_of: from the subject's publication month, else the claim's stated_on.
+-- estimates_in_usd_of: from a model's publication month, else the claim's stated_on (a chip's
+-- 2025 price is in 2025 dollars, not in those of the chip's release).
 -- A claim and an estimate of the same subject and date convert by the same factor, so
 -- claim / estimate ratios do not move. The *_as_written columns stay as written.
 CREATE MACRO claims_in_usd_of(usd_month) AS TABLE
@@ -17,7 +18,7 @@ WITH target AS (
 priced AS (
     SELECT c.*,
            CASE WHEN is_dollars(c.unit)
-                THEN CAST(date_trunc('month', coalesce(s.released_on, c.stated_on)) AS DATE)
+                THEN CAST(date_trunc('month', coalesce(CASE WHEN s.kind = 'model' THEN s.released_on END, c.stated_on)) AS DATE)
            END AS priced_in
     FROM claims AS c
     LEFT JOIN subjects AS s USING (subject)

@@ -52,50 +52,47 @@ def hardware_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -
             & (pl.col("chip_class") == "TPU")
             & equivalent.is_not_null()
         )
+        tpu_market = (
+            ~own & (pl.col("chip_class") == "TPU") & pl.col("purchase_price_claim_id").is_not_null()
+        )
+
+        def chosen(column: str, from_catalog: pl.Expr, for_tpu: pl.Expr) -> pl.Expr:
+            """One rule for every column of the price: the catalog's, a TPU's equivalent, or
+            what the parameter resolved to."""
+            kept = pl.col(column)
+            if column == "purchase_price_qualifier":
+                # Any other TPU price (Epoch's table estimates one per chip) is a chip's: the
+                # server overhead applies, as to the equivalents.
+                kept = pl.when(tpu_market).then(pl.lit("tpu_chip")).otherwise(kept)
+            return pl.when(use).then(from_catalog).when(tpu).then(for_tpu).otherwise(kept)
+
         indexed = (
             indexed.join(catalog, on="_row", how="left")
             .with_columns(
                 *(
-                    pl.when(use)
-                    .then(pl.col("catalog_price"))
-                    .when(tpu)
-                    .then(equivalent)
-                    .otherwise(pl.col(c))
-                    .alias(c)
+                    chosen(c, pl.col("catalog_price"), equivalent).alias(c)
                     for c in ("purchase_price", "purchase_price_low", "purchase_price_high")
                 ),
-                pl.when(use)
-                .then(pl.col("catalog_price_claim_id"))
-                .when(tpu)
-                .then(pl.lit(None, dtype=pl.String))
-                .otherwise(pl.col("purchase_price_claim_id"))
-                .alias("purchase_price_claim_id"),
-                pl.when(use)
-                .then(pl.col("catalog_price_qualifier"))
-                .when(tpu)
-                .then(pl.lit("tpu_equivalent_chip"))
-                # Any other TPU price (Epoch's table estimates one per chip) is a chip's: the
-                # server overhead applies, as to the equivalents.
-                .when(
-                    ~own
-                    & (pl.col("chip_class") == "TPU")
-                    & pl.col("purchase_price_claim_id").is_not_null()
-                )
-                .then(pl.lit("tpu_chip"))
-                .otherwise(pl.col("purchase_price_qualifier"))
-                .alias("purchase_price_qualifier"),
-                pl.when(use)
-                .then(pl.col("catalog_price_stated_on"))
-                .when(tpu)
-                .then(pl.lit(None, dtype=pl.Date))
-                .otherwise(pl.col("purchase_price_stated_on"))
-                .alias("purchase_price_stated_on"),
-                pl.when(use)
-                .then(pl.lit("claim: ") + pl.col("catalog_price_claim_id"))
-                .when(tpu)
-                .then(pl.format("default: Epoch AI's {} equivalent price", pl.col("chip_family")))
-                .otherwise(pl.col("purchase_price_origin"))
-                .alias("purchase_price_origin"),
+                chosen(
+                    "purchase_price_claim_id",
+                    pl.col("catalog_price_claim_id"),
+                    pl.lit(None, dtype=pl.String),
+                ).alias("purchase_price_claim_id"),
+                chosen(
+                    "purchase_price_qualifier",
+                    pl.col("catalog_price_qualifier"),
+                    pl.lit("tpu_equivalent_chip"),
+                ).alias("purchase_price_qualifier"),
+                chosen(
+                    "purchase_price_stated_on",
+                    pl.col("catalog_price_stated_on"),
+                    pl.lit(None, dtype=pl.Date),
+                ).alias("purchase_price_stated_on"),
+                chosen(
+                    "purchase_price_origin",
+                    pl.lit("claim: ") + pl.col("catalog_price_claim_id"),
+                    pl.format("default: Epoch AI's {} equivalent price", pl.col("chip_family")),
+                ).alias("purchase_price_origin"),
             )
             .drop(*(c for c in catalog.columns if c != "_row"), "purchase_price_own")
         )

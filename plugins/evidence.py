@@ -1,7 +1,10 @@
 """The evidence frame: what was public at each of a subject's evidence dates, as estimators see it.
 
 For every subject and each of *its* evidence dates, the frame holds the latest claim of each
-(metric, scope, qualifier) stated on or before that date, read from one warehouse snapshot.
+(metric, scope, qualifier) stated on or before that date, read from one warehouse snapshot,
+among the claims the provenance rule lets in (:mod:`costboard.plugins.provenance`: never a
+misattributed or retracted claim, never a restatement in place of its source, a primary
+claim before an analysis before a secondary report).
 Values are in the metric's base unit and every row names its claim, so an estimate can say
 exactly which claims it used.
 
@@ -36,7 +39,7 @@ from typing import Final
 
 import polars as pl
 
-from costboard.plugins import evidence_dates
+from costboard.plugins import evidence_dates, provenance
 from costboard.warehouse.tables import CLAIMS, PRICES, SUBJECTS
 
 #: The subject that holds the cost methods' parameters (Epoch AI's depreciation rate, PUE, ...).
@@ -310,7 +313,9 @@ def build_evidence(
     on: only to compare against (tests, ``benchmarks/bench_evidence.py``); it does not scale.
     """
     today = today or dt.date.today()
-    claims = _conform(claims, CLAIM_COLUMNS)
+    # Only the claims the provenance rule lets in (misattributed, retracted, restating and
+    # outranked claims are left out): they alone make evidence dates and rows.
+    claims = provenance.evidence_claims(_conform(claims, CLAIM_COLUMNS))
     subjects = _conform(subjects, SUBJECT_COLUMNS)
     prices = (
         _conform(prices, PRICE_COLUMNS)

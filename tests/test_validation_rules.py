@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from costboard.warehouse import readers, validate
+from costboard.warehouse import readers, validate, validate_claims
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError
 
 TODAY = dt.date(2026, 1, 1)
@@ -61,7 +61,7 @@ def table(text: str, name: str) -> readers.RawTable:
 
 
 def claims(text: str) -> pl.DataFrame:
-    return validate.claims(table(text, "claims.csv"), today=TODAY)
+    return validate_claims.claims(table(text, "claims.csv"), today=TODAY)
 
 
 def subjects(text: str) -> pl.DataFrame:
@@ -148,7 +148,7 @@ def test_each_claim_rule_reports_exactly_its_message_at_its_field(
     assert len(found) == 1 and found[0].startswith(message), found
 
 
-@pytest.mark.parametrize("column", validate.CLAIM_REQUIRED)
+@pytest.mark.parametrize("column", validate_claims.CLAIM_REQUIRED)
 def test_each_required_claim_field_must_have_a_value(column: str) -> None:
     where = list(CLAIM).index(column) + 1
     assert messages(claims, csv(CLAIM, {column: ""})) == [
@@ -181,7 +181,6 @@ def test_a_claims_file_must_have_its_required_columns_and_no_unknown_ones() -> N
         "claims.csv:1:1: a claims file needs a 'value', 'low' or 'high' column",
         "claims.csv:1:1: missing required column 'claimant'",
         "claims.csv:1:1: missing required column 'scope'",
-        "claims.csv:1:1: missing required column 'source_url'",
         "claims.csv:1:1: missing required column 'stated_on'",
         "claims.csv:1:1: missing required column 'unit'",
         "claims.csv:1:3: unknown column 'valeu' (did you mean 'value'?)",
@@ -190,7 +189,7 @@ def test_a_claims_file_must_have_its_required_columns_and_no_unknown_ones() -> N
 
 @pytest.mark.parametrize("column", ["value", "low", "high"])
 def test_any_one_of_value_low_or_high_is_column_enough(column: str) -> None:
-    required = {c: CLAIM[c] for c in validate.CLAIM_REQUIRED}
+    required = {c: CLAIM[c] for c in (*validate_claims.CLAIM_REQUIRED, "source_url")}
     frame = claims(csv({**required, column: "3"}))
     (row,) = frame.to_dicts()
     assert row[column] == 3_000_000 and row[f"{column}_as_written"] == 3
@@ -203,7 +202,7 @@ def test_every_failing_rule_of_a_file_is_reported_together_in_file_order() -> No
     text = csv(CLAIM, {"claim_id": "a", "value": "x"}, {"claim_id": "b", "stated_on": "2024-13-01"})
     assert messages(claims, text) == [
         "2:6: column 'value': 'x' is not a number",
-        "3:11: column 'stated_on': '2024-13-01' is not a real date in the form YYYY-MM-DD",
+        "3:11: column 'stated_on': '2024-13-01' is not a real date in the form YYYY-MM-DD, YYYY-MM or YYYY",
     ]
 
 
@@ -253,7 +252,15 @@ def test_a_clean_claim_is_normalised_with_what_was_written_kept() -> None:
         "source_url",
         "quote",
         "note",
+        "bound",
+        "source_kind",
+        "cites",
+        "status",
+        "status_note",
+        "outlet",
+        "stated_on_precision",
         "source_title",
+        "document_title",
     ]
     assert frame.to_dicts() == [
         {
@@ -275,7 +282,15 @@ def test_a_clean_claim_is_normalised_with_what_was_written_kept() -> None:
             "source_url": "https://arxiv.org/abs/2412.19437",
             "quote": "about $5.6M",
             "note": "n",
-            "source_title": "V3 report",
+            "bound": None,
+            "source_kind": None,
+            "cites": None,
+            "status": None,
+            "status_note": None,
+            "outlet": None,
+            "stated_on_precision": "day",
+            "source_title": None,  # a source with a URL keeps its title in sources
+            "document_title": "V3 report",
         }
     ]
 
@@ -293,7 +308,7 @@ def test_a_claim_without_an_id_gets_a_stable_one_from_its_key_fields() -> None:
     assert second == expected_id(
         "deepseek-v3", "training_cost", "final_run", "h800", "DeepSeek-AI", "2024-12-27"
     )
-    assert validate.derived_claim_id("a", None, "b") == expected_id("a", "", "b")
+    assert validate_claims.derived_claim_id("a", None, "b") == expected_id("a", "", "b")
     assert claims(text)["claim_id"].to_list() == [first, second]
 
 
@@ -368,9 +383,15 @@ def test_clean_subjects_are_normalised_with_members_as_a_list() -> None:
         },
     )
     frame = subjects(text)
-    assert frame.columns == list(SUBJECT)
+    assert frame.columns == [*SUBJECT, "related"]
     assert frame.to_dicts() == [
-        {**SUBJECT, "members": None, "released_on": dt.date(2024, 12, 26), "note": None},
+        {
+            **SUBJECT,
+            "members": None,
+            "released_on": dt.date(2024, 12, 26),
+            "note": None,
+            "related": None,
+        },
         {
             "subject": "nvidia-broadcom",
             "name": None,
@@ -379,6 +400,7 @@ def test_clean_subjects_are_normalised_with_members_as_a_list() -> None:
             "members": ["NVDA", "AVGO"],
             "released_on": None,
             "note": None,
+            "related": None,
         },
     ]
 
@@ -524,8 +546,8 @@ def test_a_price_row_is_keyed_by_ticker_and_date() -> None:
 
 def test_a_required_date_check_reports_a_missing_date_first() -> None:
     table = readers.read_csv(Path("dates.csv"), "day\n\n2025-01-01\n2027-01-01\nsoon\n")
-    typed = validate._typed(table.frame, (), ("day",))
-    checks = validate._date_checks("day", required=True, today=TODAY)
+    typed = validate.typed(table.frame, (), ("day",))
+    checks = validate.date_checks("day", required=True, today=TODAY)
     assert checks[0].message == "a date is required"
     with pytest.raises(IngestError) as caught:
         validate.run_checks(table, typed, checks)
@@ -534,7 +556,7 @@ def test_a_required_date_check_reports_a_missing_date_first() -> None:
         "dates.csv:4:1: column 'day': 2027-01-01 is in the future",
         "dates.csv:5:1: column 'day': 'soon' is not a real date in the form YYYY-MM-DD",
     ]
-    assert len(validate._date_checks("day", required=False, today=TODAY)) == 2
+    assert len(validate.date_checks("day", required=False, today=TODAY)) == 2
 
 
 def test_raise_if_caps_the_errors_and_counts_the_rest() -> None:

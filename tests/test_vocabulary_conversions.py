@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from costboard.warehouse import readers, validate, vocabulary
+from costboard.warehouse import readers, validate_claims, vocabulary
 from costboard.warehouse.errors import IngestError
 from costboard.warehouse.vocabulary import METRICS, UNITS, Metric, Unit, unit_fits_metric
 
@@ -108,7 +108,7 @@ def normalise(*rows: str) -> list[dict[str, object]]:
     """Claims rows (after HEADER) through validation, as dicts."""
     text = HEADER + "\n" + "".join(row + "\n" for row in rows)
     table = readers.read_csv(Path("claims.csv"), text)
-    return validate.claims(table, today=dt.date(2026, 1, 1)).to_dicts()
+    return validate_claims.claims(table, today=dt.date(2026, 1, 1)).to_dicts()
 
 
 def claim(metric: str, value: str, unit: str, low: str = "", high: str = "") -> str:
@@ -216,7 +216,7 @@ def test_a_unit_that_does_not_fit_its_metric_is_refused_naming_the_base_unit() -
     text = HEADER + "\n" + claim("training_duration", "2", "percent") + "\n"
     table = readers.read_csv(Path("claims.csv"), text)
     with pytest.raises(IngestError) as caught:
-        validate.claims(table, today=dt.date(2026, 1, 1))
+        validate_claims.claims(table, today=dt.date(2026, 1, 1))
     (error,) = caught.value.errors
     assert (error.line, error.column, error.field) == (2, 7, "unit")
     assert error.message == (
@@ -260,7 +260,7 @@ def test_a_date_claim_whose_value_is_not_an_iso_date_is_refused_at_its_cell(
     text = HEADER + "\n" + claim("training_start", written, "date") + "\n"
     table = readers.read_csv(Path("claims.csv"), text)
     with pytest.raises(IngestError) as caught:
-        validate.claims(table, today=dt.date(2026, 1, 1))
+        validate_claims.claims(table, today=dt.date(2026, 1, 1))
     (error,) = caught.value.errors
     assert (error.file, error.line, error.column, error.field) == (
         "claims.csv",
@@ -275,7 +275,7 @@ def test_a_date_in_a_number_unit_is_still_not_a_number() -> None:
     text = HEADER + "\n" + claim("training_duration", "2023-05-10", "hours") + "\n"
     table = readers.read_csv(Path("claims.csv"), text)
     with pytest.raises(IngestError) as caught:
-        validate.claims(table, today=dt.date(2026, 1, 1))
+        validate_claims.claims(table, today=dt.date(2026, 1, 1))
     (error,) = caught.value.errors
     assert error.message == "'2023-05-10' is not a number"
 
@@ -284,7 +284,7 @@ def test_a_date_low_that_is_after_its_value_is_refused() -> None:
     text = HEADER + "\n" + claim("training_start", "2023-05-10", "date", low="2023-06-01")
     table = readers.read_csv(Path("claims.csv"), text + "\n")
     with pytest.raises(IngestError) as caught:
-        validate.claims(table, today=dt.date(2026, 1, 1))
+        validate_claims.claims(table, today=dt.date(2026, 1, 1))
     (error,) = caught.value.errors
     assert error.field == "low"
 

@@ -25,7 +25,7 @@ from costboard import Estimator, Metric, Unit, Vocabulary, hookimpl, to_estimate
 from costboard.plugins.estimator import active_vocabulary, using_vocabulary
 from costboard.plugins.manager import PluginManager, built_in_names
 from costboard.testing import check_estimator, run_plugin, sample_evidence
-from costboard.warehouse import lake, readers, validate
+from costboard.warehouse import lake, readers, validate, validate_claims
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
 from costboard.warehouse.vocabulary import BUILT_IN, merge
@@ -134,10 +134,10 @@ def test_validation_accepts_a_plugin_metric_only_with_the_merged_vocabulary() ->
     text = HEADER + "\nsite-1,water_use,site,2.5,megalitres,x,2025-01-01,https://a.org/1\n"
     table = readers.read_csv(Path("claims.csv"), text)
     merged, _ = merge([("water", WATER)])
-    (row,) = validate.claims(table, today=dt.date(2026, 1, 1), vocabulary=merged).to_dicts()
+    (row,) = validate_claims.claims(table, today=dt.date(2026, 1, 1), vocabulary=merged).to_dicts()
     assert (row["value"], row["unit"], row["unit_as_written"]) == (2.5e6, "litres", "megalitres")
     with pytest.raises(IngestError) as caught:
-        validate.claims(table, today=dt.date(2026, 1, 1))
+        validate_claims.claims(table, today=dt.date(2026, 1, 1))
     assert [e.field for e in caught.value.errors] == ["metric", "scope", "unit"]
 
 
@@ -145,7 +145,7 @@ def test_did_you_mean_suggests_from_the_merged_vocabulary() -> None:
     text = HEADER + "\nsite-1,water_usage,site,2.5,megalitres,x,2025-01-01,https://a.org/1\n"
     merged, _ = merge([("water", WATER)])
     with pytest.raises(IngestError) as caught:
-        validate.claims(
+        validate_claims.claims(
             readers.read_csv(Path("c.csv"), text), today=dt.date(2026, 1, 1), vocabulary=merged
         )
     (error,) = caught.value.errors

@@ -17,7 +17,7 @@ import polars as pl
 
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError
 from costboard.warehouse.readers import RawTable
-from costboard.warehouse.validate import CLAIM_COLUMNS
+from costboard.warehouse.validate_claims import CLAIM_COLUMNS
 
 CLAIMANT = "Epoch AI"
 MODELS_PAGE = "https://epoch.ai/data/ai-models"

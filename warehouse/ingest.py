@@ -20,8 +20,17 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from costboard.warehouse import (
+    claim_refs,
+    readers,
+    resolve,
+    schema,
+    tables,
+    validate,
+    validate_claims,
+    writer,
+)
 from costboard.warehouse import importers as importers_module
-from costboard.warehouse import readers, resolve, schema, tables, validate, writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
 from costboard.warehouse.importers import ImportedTable, Importer, ImportOptions
@@ -36,7 +45,7 @@ Progress = Callable[[str], None]
 #: Each file kind's validator (Yahoo and Stooq exports are mapped onto "prices" first). A
 #: kind is named after the table it fills: claims, subjects and prices are those tables' labels.
 VALIDATORS = {
-    CLAIMS.label: validate.claims,
+    CLAIMS.label: validate_claims.claims,
     SUBJECTS.label: validate.subjects,
     PRICES.label: validate.prices,
 }
@@ -166,7 +175,7 @@ def _cross_file_duplicates(batch: Batch) -> list[InputError]:
         frame = batch.frame(kind)
         if frame is None or len(getattr(batch, kind)) < 2:
             continue
-        values = [c for c in frame.columns if c not in ("_table", "_row", "source_title")]
+        values = [c for c in frame.columns if c not in ("_table", "_row", "document_title")]
         distinct = frame.unique(subset=values, keep="first", maintain_order=True)
         clash = distinct.filter(pl.col("_table").n_unique().over(key) > 1)
         first = clash.group_by(key, maintain_order=True).agg(
@@ -191,7 +200,7 @@ def _sources(batch: Batch) -> pl.DataFrame | None:
     parts = []
     claims = batch.frame("claims")
     if claims is not None:
-        parts.append(claims.select("source_url", "source_title"))
+        parts.append(claims.select("source_url", pl.col("document_title").alias("source_title")))
     prices = batch.frame("prices")
     if prices is not None:
         parts.append(
@@ -230,12 +239,12 @@ def _subject_reference_errors(
                     + did_you_mean(row["subject"], known),
                 )
             )
-    if incoming is not None:
-        members = (
-            incoming.select("_table", "_row", "members").explode("members").drop_nulls("members")
-        )
+    for column, what in (("members", "member"), ("related", "related subject")):
+        if incoming is None:
+            break
+        named = incoming.select("_table", "_row", column).explode(column).drop_nulls(column)
         for row in (
-            members.filter(~pl.col("members").is_in(list(known)))
+            named.filter(~pl.col(column).is_in(list(known)))
             .head(MAX_ERRORS_PER_FILE)
             .iter_rows(named=True)
         ):
@@ -243,8 +252,8 @@ def _subject_reference_errors(
                 batch.error(
                     row["_table"],
                     row["_row"],
-                    "members",
-                    f"unknown member '{row['members']}'" + did_you_mean(row["members"], known),
+                    column,
+                    f"unknown {what} '{row[column]}'" + did_you_mean(row[column], known),
                 )
             )
     return errors
@@ -258,7 +267,7 @@ def write_batch(
     # (ingesting the price index into one should make the constant-dollar macros usable).
     schema.upgrade(connection)
     resolve.apply(connection, batch)
-    errors = _subject_reference_errors(connection, batch)
+    errors = _subject_reference_errors(connection, batch) + claim_refs.errors(connection, batch)
     if errors:
         raise IngestError(errors)
     changes: dict[str, TableChanges] = {}

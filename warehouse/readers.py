@@ -260,6 +260,8 @@ def _as_text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float) and value != value:  # NaN survives as text for validation
         return "nan"
+    if isinstance(value, list):  # a JSON list ("cites": ["a", "b"]) reads as CSV's "a;b"
+        return ";".join(str(item).strip() for item in value)
     return str(value).strip()
 
 

@@ -95,26 +95,33 @@ def upgrade(connection: duckdb.DuckDBPyConnection) -> list[str]:
     """Bring a warehouse made by an older costboard up to this one's tables, views and macros.
 
     Columns a table gained since (nullable ones only: that is the rule for new columns) are
-    added, views and macros it lacks are created, and when anything changed every view and
+    added, columns that became optional lose NOT NULL, views and macros it lacks are created, and when anything changed every view and
     macro is re-created from its DDL, all inside the caller's transaction. Returns what was
     added, as ``table.column``, ``view name`` or ``macro name``. A no-op (no write) on an
     up-to-date warehouse.
     """
-    present = {
-        (table, column)
-        for table, column in connection.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?",
+    nullable = {
+        (table, column): is_nullable
+        for table, column, is_nullable in connection.execute(
+            "SELECT table_name, column_name, is_nullable FROM duckdb_columns() "
+            "WHERE database_name = ?",
             [lake.LAKE],
         ).fetchall()
     }
     added = []
     for table in TABLES:
         for column in table.ddl_columns:
-            if (table.name, column.name) not in present:
+            stored = f"{lake.LAKE}.{table.name}"
+            if (table.name, column.name) not in nullable:
                 connection.execute(
-                    f"ALTER TABLE {lake.LAKE}.{table.name} ADD COLUMN {column.name} {column.sql_type}"
+                    f"ALTER TABLE {stored} ADD COLUMN {column.name} {column.sql_type}"
                 )
                 added.append(f"{table.name}.{column.name}")
+            elif not column.not_null and not nullable[(table.name, column.name)]:
+                # A column that became optional (claim_records.source_url, for sources
+                # without a URL).
+                connection.execute(f"ALTER TABLE {stored} ALTER COLUMN {column.name} DROP NOT NULL")
+                added.append(f"{table.name}.{column.name} (now optional)")
     existing = _views_and_macros(connection)
     creates = [(sql, _created(sql)) for _, sql in ddl_statements()]
     added += [

@@ -8,7 +8,6 @@ turned into messages.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,13 +15,9 @@ import polars as pl
 
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
 from costboard.warehouse.readers import RawTable
-from costboard.warehouse.tables import CLAIMS, PRICES, SUBJECTS, Table
+from costboard.warehouse.tables import PRICES, SUBJECTS, Table
 from costboard.warehouse.vocabulary import BUILT_IN, Vocabulary
 
-#: A claims file has the stored claim columns except the figures as written (ingest keeps
-#: them from value, low, high and unit), plus its source's title (stored in ``sources``).
-CLAIM_COLUMNS = (*(c for c in CLAIMS.columns if not c.endswith("_as_written")), "source_title")
-CLAIM_REQUIRED = ("subject", "metric", "scope", "unit", "claimant", "stated_on", "source_url")
 SUBJECT_COLUMNS = SUBJECTS.columns
 SUBJECT_REQUIRED = ("subject", "kind")
 #: A price file in costboard's layout has the stored price columns (adj_close is optional).
@@ -87,20 +82,20 @@ def column_errors(
     return errors
 
 
-def _with_missing(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+def with_missing(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
     missing = [pl.lit(None, dtype=pl.String).alias(c) for c in columns if c not in frame.columns]
     return frame.with_columns(missing) if missing else frame
 
 
-def _as_stored(
-    table: Table, frame: pl.DataFrame, derived: dict[str, pl.Expr], *extra: str
+def as_stored(
+    table: Table, frame: pl.DataFrame, derived: dict[str, pl.Expr], *extra: str | pl.Expr
 ) -> pl.DataFrame:
     """``frame`` in ``table``'s stored columns and order: each from ``derived`` where given,
     else as read; ``extra`` columns (not stored in ``table``) follow."""
     return frame.select(*(derived.get(c, pl.col(c)).alias(c) for c in table.columns), *extra)
 
 
-def _typed(frame: pl.DataFrame, numbers: Sequence[str], dates: Sequence[str]) -> pl.DataFrame:
+def typed(frame: pl.DataFrame, numbers: Sequence[str], dates: Sequence[str]) -> pl.DataFrame:
     """Parse each number and date column once; checks and the output read the parsed copies."""
     return frame.with_columns(
         *(pl.col(c).cast(pl.Float64, strict=False).alias(f"__number_{c}") for c in numbers),
@@ -111,14 +106,14 @@ def _typed(frame: pl.DataFrame, numbers: Sequence[str], dates: Sequence[str]) ->
     )
 
 
-def _number(column: str) -> pl.Expr:
-    """The parsed number of ``column`` (null where the text is not a number); see _typed."""
+def number(column: str) -> pl.Expr:
+    """The parsed number of ``column`` (null where the text is not a number); see typed."""
     return pl.col(f"__number_{column}")
 
 
-def _not_a_number(column: str, *, among: pl.Expr | None = None) -> Check:
+def not_a_number(column: str, *, among: pl.Expr | None = None) -> Check:
     """Rows (of ``among``, default all) whose ``column`` has text that is not a number."""
-    failing = pl.col(column).is_not_null() & _number(column).is_null()
+    failing = pl.col(column).is_not_null() & number(column).is_null()
     return Check(
         failing if among is None else among & failing,
         column,
@@ -126,16 +121,16 @@ def _not_a_number(column: str, *, among: pl.Expr | None = None) -> Check:
     )
 
 
-def _not_a_date_value(column: str, among: pl.Expr) -> Check:
+def not_a_date_value(column: str, among: pl.Expr) -> Check:
     """Rows of ``among`` (claims in a date unit) whose ``column`` is not an ISO date."""
     return Check(
-        among & pl.col(column).is_not_null() & _number(column).is_null(),
+        among & pl.col(column).is_not_null() & number(column).is_null(),
         column,
         pl.format("'{}' is not a real date in the form YYYY-MM-DD", pl.col(column)),
     )
 
 
-def _dates_as_days(frame: pl.DataFrame, columns: Sequence[str], among: pl.Expr) -> pl.DataFrame:
+def dates_as_days(frame: pl.DataFrame, columns: Sequence[str], among: pl.Expr) -> pl.DataFrame:
     """In rows of ``among``, the parsed number of each column is its ISO date as days since
     1970-01-01 (a float, so it normalises and compares like any other figure)."""
     return frame.with_columns(
@@ -146,34 +141,34 @@ def _dates_as_days(frame: pl.DataFrame, columns: Sequence[str], among: pl.Expr) 
             .cast(pl.Int32)
             .cast(pl.Float64)
         )
-        .otherwise(_number(c))
+        .otherwise(number(c))
         .alias(f"__number_{c}")
         for c in columns
     )
 
 
-def _not_finite(column: str) -> Check:
+def not_finite(column: str) -> Check:
     return Check(
-        _number(column).is_nan() | _number(column).is_infinite(),
+        number(column).is_nan() | number(column).is_infinite(),
         column,
         pl.format("'{}' is not a finite number (NaN and infinity are not allowed)", pl.col(column)),
     )
 
 
-def _date(column: str) -> pl.Expr:
-    """The parsed date of ``column`` (null where the text is not a real date); see _typed."""
+def parsed_date(column: str) -> pl.Expr:
+    """The parsed date of ``column`` (null where the text is not a real date); see typed."""
     return pl.col(f"__date_{column}")
 
 
-def _date_checks(column: str, *, required: bool, today: dt.date) -> list[Check]:
+def date_checks(column: str, *, required: bool, today: dt.date) -> list[Check]:
     checks = [
         Check(
-            pl.col(column).is_not_null() & _date(column).is_null(),
+            pl.col(column).is_not_null() & parsed_date(column).is_null(),
             column,
             pl.format("'{}' is not a real date in the form YYYY-MM-DD", pl.col(column)),
         ),
         Check(
-            _date(column) > pl.lit(today),
+            parsed_date(column) > pl.lit(today),
             column,
             pl.format("{} is in the future", pl.col(column)),
         ),
@@ -183,11 +178,20 @@ def _date_checks(column: str, *, required: bool, today: dt.date) -> list[Check]:
     return checks
 
 
-def _required(columns: Sequence[str]) -> list[Check]:
+def split_list(column: str) -> pl.Expr:
+    """A ';'-separated text column as a list of its stripped, non-empty items."""
+    return (
+        pl.col(column)
+        .str.split(";")
+        .list.eval(pl.element().str.strip_chars().filter(pl.element().str.len_chars() > 0))
+    )
+
+
+def required_values(columns: Sequence[str]) -> list[Check]:
     return [Check(pl.col(c).is_null(), c, "a value is required") for c in columns]
 
 
-def _vocabulary(column: str, known: Sequence[str], what: str) -> Check:
+def in_vocabulary(column: str, known: Sequence[str], what: str) -> Check:
     """One check whose message suggests close matches; suggestions are built per distinct value."""
     known_list = list(known)
     return Check(
@@ -200,7 +204,7 @@ def _vocabulary(column: str, known: Sequence[str], what: str) -> Check:
     )
 
 
-def _url_check(column: str) -> Check:
+def url_check(column: str) -> Check:
     return Check(
         pl.col(column).is_not_null() & ~pl.col(column).str.contains(URL_PATTERN),
         column,
@@ -208,7 +212,7 @@ def _url_check(column: str) -> Check:
     )
 
 
-def _conflicting_duplicates(
+def conflicting_duplicates(
     table: RawTable, frame: pl.DataFrame, key: Sequence[str]
 ) -> list[InputError]:
     """Rows that share a natural key but differ elsewhere; identical repeats are harmless."""
@@ -234,128 +238,15 @@ def _conflicting_duplicates(
     return errors
 
 
-# --- claims -----------------------------------------------------------------------------------
-
-
-def derived_claim_id(*fields: str | None) -> str:
-    """The default stable key of a claim that has no ``claim_id``.
-
-    Fields: subject, metric, scope, qualifier, claimant, stated_on (as written).
-    """
-    text = "\x1f".join(f or "" for f in fields)
-    return "c-" + hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def claims(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN) -> pl.DataFrame:
-    """Validate a claims table; returns the normalised claims (base units, written values kept).
-
-    Metrics, units and scopes are checked against ``vocabulary`` (the plugin manager's merged
-    one when the CLI ingests; the built-in one by default).
-    """
-    units, metrics, scopes = vocabulary.unit_table, vocabulary.metric_table, vocabulary.scopes
-    errors = column_errors(table, CLAIM_COLUMNS, CLAIM_REQUIRED)
-    if not any(c in table.header for c in ("value", "low", "high")):
-        errors.append(
-            InputError(table.path, 1, 1, "a claims file needs a 'value', 'low' or 'high' column")
-        )
-    raise_if(errors)
-    figures = ("value", "low", "high")
-    in_date_unit = pl.col("unit").is_in(vocabulary.date_units)
-    raw = _dates_as_days(
-        _typed(_with_missing(table.frame, CLAIM_COLUMNS), figures, ("stated_on",)),
-        figures,
-        in_date_unit,
-    )
-    unit_base = {name: unit.base for name, unit in units.items()}
-    metric_base = {name: metric.base_unit for name, metric in metrics.items()}
-    cost_metrics = [name for name, metric in metrics.items() if metric.is_cost]
-    fits = pl.col("unit").replace_strict(unit_base, default=None) == pl.col(
-        "metric"
-    ).replace_strict(metric_base, default=None)
-    checks = [
-        *_required(CLAIM_REQUIRED),
-        *(_not_a_number(c, among=~in_date_unit.fill_null(False)) for c in figures),
-        *(_not_a_date_value(c, in_date_unit) for c in figures),
-        *(_not_finite(c) for c in figures),
-        Check(
-            pl.all_horizontal(pl.col(c).is_null() for c in ("value", "low", "high")),
-            "value",
-            "a claim needs a value, a low or a high",
-        ),
-        Check(
-            _number("low") > _number("value"),
-            "low",
-            pl.format("low {} is above value {}", pl.col("low"), pl.col("value")),
-        ),
-        Check(
-            _number("value") > _number("high"),
-            "high",
-            pl.format("value {} is above high {}", pl.col("value"), pl.col("high")),
-        ),
-        Check(
-            _number("low") > _number("high"),
-            "high",
-            pl.format("low {} is above high {}", pl.col("low"), pl.col("high")),
-        ),
-        *_date_checks("stated_on", required=False, today=today),
-        _vocabulary("metric", list(metrics), "metric"),
-        _vocabulary("scope", list(scopes), "scope"),
-        _vocabulary("unit", list(units), "unit"),
-        Check(
-            pl.col("metric").is_in(list(metrics)) & pl.col("unit").is_in(list(units)) & ~fits,
-            "unit",
-            pl.format(
-                "unit '{}' does not fit metric '{}' (its base unit is {})",
-                pl.col("unit"),
-                pl.col("metric"),
-                pl.col("metric").replace_strict(metric_base, default=None),
-            ),
-        ),
-        Check(
-            pl.col("metric").is_in(cost_metrics)
-            & pl.any_horizontal(_number(c) < 0 for c in ("value", "low", "high")),
-            "value",
-            pl.format("a {} cannot be negative", pl.col("metric")),
-        ),
-        _url_check("source_url"),
-    ]
-    run_checks(table, raw, checks)
-
-    factor = pl.col("unit").replace_strict({n: u.factor for n, u in units.items()}, default=None)
-    key_fields = ("subject", "metric", "scope", "qualifier", "claimant", "stated_on")
-    with_ids = raw.with_columns(
-        pl.coalesce(
-            "claim_id",
-            pl.struct(key_fields).map_elements(
-                lambda r: derived_claim_id(*(r[f] for f in key_fields)), return_dtype=pl.String
-            ),
-        ).alias("claim_id")
-    )
-    normalised = _as_stored(
-        CLAIMS,
-        with_ids,
-        {
-            **{c: _number(c) * factor for c in ("value", "low", "high")},
-            "unit": pl.col("metric").replace_strict(metric_base, default=None),
-            **{f"{c}_as_written": _number(c) for c in ("value", "low", "high")},
-            "unit_as_written": pl.col("unit"),
-            "stated_on": _date("stated_on"),
-        },
-        "source_title",
-    )
-    raise_if(_conflicting_duplicates(table, normalised, CLAIMS.key))
-    return normalised
-
-
 # --- subjects ---------------------------------------------------------------------------------
 
 
 def subjects(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN) -> pl.DataFrame:
     raise_if(column_errors(table, SUBJECT_COLUMNS, SUBJECT_REQUIRED))
-    raw = _typed(_with_missing(table.frame, SUBJECT_COLUMNS), (), ("released_on",))
+    raw = typed(with_missing(table.frame, SUBJECT_COLUMNS), (), ("released_on",))
     checks = [
-        *_required(SUBJECT_REQUIRED),
-        _vocabulary("kind", vocabulary.subject_kinds, "subject kind"),
+        *required_values(SUBJECT_REQUIRED),
+        in_vocabulary("kind", vocabulary.subject_kinds, "subject kind"),
         Check(
             (pl.col("kind") == "group") & pl.col("members").is_null(),
             "members",
@@ -371,18 +262,18 @@ def subjects(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_
             "subject",
             pl.format("subject id '{}' contains whitespace", pl.col("subject")),
         ),
-        *_date_checks("released_on", required=False, today=today),
+        *date_checks("released_on", required=False, today=today),
     ]
     run_checks(table, raw, checks)
-    normalised = _as_stored(
+    normalised = as_stored(
         SUBJECTS,
         raw,
         {
-            "members": pl.col("members").str.split(";").list.eval(pl.element().str.strip_chars()),
-            "released_on": _date("released_on"),
+            **{c: split_list(c) for c in ("members", "related")},
+            "released_on": parsed_date("released_on"),
         },
     )
-    raise_if(_conflicting_duplicates(table, normalised, SUBJECTS.key))
+    raise_if(conflicting_duplicates(table, normalised, SUBJECTS.key))
     return normalised
 
 
@@ -395,54 +286,50 @@ def prices(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN
     ``vocabulary`` is unused (prices name no metric); it keeps the validators' signatures alike.
     """
     raise_if(column_errors(table, PRICE_COLUMNS, PRICE_REQUIRED))
-    raw = _typed(
-        _with_missing(table.frame, PRICE_COLUMNS),
+    raw = typed(
+        with_missing(table.frame, PRICE_COLUMNS),
         ("open", "high", "low", "close", "adj_close", "volume"),
         ("date",),
     )
     numbers = ("open", "high", "low", "close", "adj_close", "volume")
     adjusted = pl.col("adjusted").str.to_lowercase()
     checks = [
-        *_required(PRICE_REQUIRED),
-        *_date_checks("date", required=False, today=today),
-        *(_not_a_number(c) for c in numbers),
-        *(_not_finite(c) for c in numbers),
+        *required_values(PRICE_REQUIRED),
+        *date_checks("date", required=False, today=today),
+        *(not_a_number(c) for c in numbers),
+        *(not_finite(c) for c in numbers),
+        Check(number("volume") < 0, "volume", pl.format("volume {} is negative", pl.col("volume"))),
         Check(
-            _number("volume") < 0, "volume", pl.format("volume {} is negative", pl.col("volume"))
-        ),
-        Check(
-            _number("volume").is_not_null() & (_number("volume") != _number("volume").floor()),
+            number("volume").is_not_null() & (number("volume") != number("volume").floor()),
             "volume",
             pl.format("volume {} is not a whole number", pl.col("volume")),
         ),
         *(
-            Check(
-                _number(c) <= 0, c, pl.format("{} price {} is not positive", pl.lit(c), pl.col(c))
-            )
+            Check(number(c) <= 0, c, pl.format("{} price {} is not positive", pl.lit(c), pl.col(c)))
             for c in ("open", "high", "low", "close")
         ),
         Check(
-            _number("low") > _number("high"),
+            number("low") > number("high"),
             "low",
             pl.format("low {} is above high {}", pl.col("low"), pl.col("high")),
         ),
         Check(
-            _number("low") > _number("open"),
+            number("low") > number("open"),
             "open",
             pl.format("open {} is below low {}", pl.col("open"), pl.col("low")),
         ),
         Check(
-            _number("open") > _number("high"),
+            number("open") > number("high"),
             "open",
             pl.format("open {} is above high {}", pl.col("open"), pl.col("high")),
         ),
         Check(
-            _number("low") > _number("close"),
+            number("low") > number("close"),
             "close",
             pl.format("close {} is below low {}", pl.col("close"), pl.col("low")),
         ),
         Check(
-            _number("close") > _number("high"),
+            number("close") > number("high"),
             "close",
             pl.format("close {} is above high {}", pl.col("close"), pl.col("high")),
         ),
@@ -451,16 +338,16 @@ def prices(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN
             "adjusted",
             pl.format("'{}' is not true or false", pl.col("adjusted")),
         ),
-        _url_check("source_url"),
+        url_check("source_url"),
     ]
     run_checks(table, raw, checks)
-    normalised = _as_stored(
+    normalised = as_stored(
         PRICES,
         raw,
         {
-            "date": _date("date"),
-            **{c: _number(c) for c in ("open", "high", "low", "close", "adj_close")},
-            "volume": _number("volume").cast(pl.Int64),
+            "date": parsed_date("date"),
+            **{c: number(c) for c in ("open", "high", "low", "close", "adj_close")},
+            "volume": number("volume").cast(pl.Int64),
             "adjusted": pl.when(adjusted.is_in(TRUE_WORDS))
             .then(True)
             .when(adjusted.is_in(FALSE_WORDS))
@@ -468,5 +355,5 @@ def prices(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN
             .otherwise(None),
         },
     )
-    raise_if(_conflicting_duplicates(table, normalised, PRICES.key))
+    raise_if(conflicting_duplicates(table, normalised, PRICES.key))
     return normalised

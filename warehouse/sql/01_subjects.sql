@@ -6,5 +6,6 @@ CREATE TABLE subjects (
     developer   VARCHAR,
     members     VARCHAR[],         -- the tickers of a group subject
     released_on DATE,
-    note        VARCHAR
+    note        VARCHAR,
+    related     VARCHAR[]          -- subjects whose figures belong to this one's story
 );

@@ -1,6 +1,8 @@
 -- claim_records: the current version of every claim. Natural key: claim_id.
 -- A claim ingested again with other values replaces its row; earlier versions stay readable
 -- through time travel (AT (VERSION => n)) and show up in `costboard diff`.
+-- How a claim reached us (bound, source_kind, cites, status, outlet) came later: those columns
+-- are NULL in rows written before them, read as the defaults by the claims view.
 CREATE TABLE claim_records (
     claim_id         VARCHAR NOT NULL,
     subject          VARCHAR NOT NULL,
@@ -17,7 +19,16 @@ CREATE TABLE claim_records (
     unit_as_written  VARCHAR NOT NULL,
     claimant         VARCHAR NOT NULL,
     stated_on        DATE NOT NULL,    -- evidence time: when the figure was made public
-    source_url       VARCHAR NOT NULL,
+                                       -- (the period's last day when only a month or year is known)
+    source_url       VARCHAR,          -- NULL for a source without one (print, a talk)
     quote            VARCHAR,
-    note             VARCHAR
+    note             VARCHAR,
+    bound            VARCHAR,          -- exact | approximate | lower | upper (NULL: exact)
+    source_kind      VARCHAR,          -- primary | analysis | secondary (NULL: unclassified)
+    cites            VARCHAR[],        -- the claim ids a secondary claim restates
+    status           VARCHAR,          -- current | disputed | misattributed | retracted (NULL: current)
+    status_note      VARCHAR,          -- why; for misattributed, which claim it really is
+    outlet           VARCHAR,          -- the publication the claim appeared in
+    stated_on_precision VARCHAR,       -- day | month | year (NULL: day)
+    source_title     VARCHAR           -- only when source_url is NULL (else in sources)
 );

@@ -37,6 +37,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("/", "overview", "Overview"),
     Page("/market", "market", "Market"),
+    Page("/ladder", "ladder", "Ladder"),
     Page("/claims", "claims", "Claims"),
     Page("/history", "history", "History"),
     Page("/sql", "sql", "SQL"),

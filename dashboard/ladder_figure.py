@@ -1,0 +1,273 @@
+"""The cost ladder's figure, a pure function of the warehouse's ladder frame (no Dash here).
+
+Scope columns on x, ordered by the median size of what they hold, each in its own colour;
+size on a log y axis. In a column, the claims on the left (a lower bound on the size points
+up, an upper bound down, the figure's text beside it: "> $500M", "~ $800B loss"; a disputed
+claim open; a misattributed or retracted one crossed out) and each estimator's latest
+low–high range on the right, with its central value.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import plotly.graph_objects as go
+import polars as pl
+
+from costboard.dashboard.views import PALETTE, log_ticks
+
+#: Marker symbols by the bound on the figure's size: a floor points up, a ceiling down.
+SYMBOLS = {"lower": "triangle-up", "upper": "triangle-down"}
+#: Claims that are not evidence: drawn crossed out.
+CROSSED_OUT = ("misattributed", "retracted")
+CROSS_COLOUR = "#c62828"
+#: Where a column's claims and estimates sit, as offsets from the column's centre.
+CLAIMS_SPAN, ESTIMATES_SPAN = (-0.42, -0.04), (0.06, 0.42)
+
+
+def scope_order(rungs: pl.DataFrame) -> list[str]:
+    """The scopes, smallest first by the median size of what they hold: the ladder climbs."""
+    return (
+        rungs.group_by("scope")
+        .agg(pl.col("magnitude").median().alias("middle"))
+        .sort("middle", "scope")["scope"]
+        .to_list()
+    )
+
+
+def _positions(rungs: pl.DataFrame, scopes: list[str]) -> pl.DataFrame:
+    """Each rung's x: its scope's column, spread smallest to largest across the claims' or the
+    estimates' half of it, so markers of equal size stay apart."""
+    start = pl.when(pl.col("kind") == "claim").then(CLAIMS_SPAN[0]).otherwise(ESTIMATES_SPAN[0])
+    width = pl.when(pl.col("kind") == "claim").then(CLAIMS_SPAN[1] - CLAIMS_SPAN[0])
+    width = width.otherwise(ESTIMATES_SPAN[1] - ESTIMATES_SPAN[0])
+    rank = pl.int_range(pl.len()).over("scope", "kind")
+    return (
+        rungs.sort("magnitude", "subject", "claim_id", "estimator", nulls_last=True)
+        .with_columns(column=pl.col("scope").replace_strict(scopes, list(range(len(scopes)))))
+        .with_columns(
+            x=pl.col("column") + start + width * (rank + 0.5) / pl.len().over("scope", "kind")
+        )
+    )
+
+
+def _html(column: str) -> pl.Expr:
+    """A text column made safe for plotly's HTML-ish hover (sources' own markup stays text)."""
+    return (
+        pl.col(column)
+        .cast(pl.String)
+        .str.replace_all("&", "&amp;", literal=True)
+        .str.replace_all("<", "&lt;", literal=True)
+        .str.replace_all(">", "&gt;", literal=True)
+    )
+
+
+def _line(prefix: str, text: pl.Expr) -> pl.Expr:
+    """``<br>prefix text`` when there is text, else nothing."""
+    return pl.when(text.is_not_null() & (text != "")).then(pl.lit(f"<br>{prefix}") + text)
+
+
+def hover_texts(rungs: pl.DataFrame) -> pl.Series:
+    """Each rung's hover: who, where, the figure, what it is about, quote, status and checks."""
+    clipped_quote = _html("quote").str.slice(0, 160)
+    claim = pl.concat_str(
+        pl.lit("<b>"),
+        _html("claimant"),
+        pl.lit("</b>"),
+        _line("· ", _html("outlet")).fill_null(""),
+        pl.lit(" · "),
+        pl.col("date_text"),
+        pl.lit("<br><b>"),
+        _html("figure"),
+        pl.lit("</b> "),
+        pl.format("{} · {} · {}", "subject", "metric", "scope"),
+        _line("qualifier ", _html("qualifier")).fill_null(""),
+        _line("", pl.lit("“") + clipped_quote + pl.lit("”")).fill_null(""),
+        pl.lit("<br>status: "),
+        _html("status"),
+        _line("", _html("status_note")).fill_null(""),
+        _line("checks: ", _html("checks")).fill_null(""),
+        _line("", _html("source_title")).fill_null(""),
+        pl.lit("<br>"),
+        _html("claim_id"),
+    )
+    estimate = pl.concat_str(
+        pl.lit("<b>"),
+        _html("estimator"),
+        pl.lit("</b> v"),
+        pl.col("estimator_version"),
+        pl.lit(" · as of "),
+        pl.col("date_text"),
+        pl.lit("<br><b>"),
+        _html("figure"),
+        pl.lit("</b><br>"),
+        pl.format("{} · {} · {}", "subject", "metric", "scope"),
+    )
+    filled = [pl.col(c).fill_null("") for c in ("claimant", "estimator", "estimator_version")]
+    return rungs.with_columns(pl.col("checks").list.join("; "), *filled).select(
+        pl.when(pl.col("kind") == "claim").then(claim).otherwise(estimate)
+    )[:, 0]
+
+
+def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure:
+    """The ladder: scope columns on x, size on a log y axis (see the module's doc)."""
+    drawn = rungs.filter(pl.col("magnitude") > 0)
+    scopes = scope_order(drawn)
+    placed = _positions(drawn, scopes)
+    placed = placed.with_columns(hover=hover_texts(placed))
+    colours = {scope: PALETTE[i % len(PALETTE)] for i, scope in enumerate(scopes)}
+    result = go.Figure()
+    for scope in scopes:
+        mine = placed.filter(pl.col("scope") == scope)
+        claims = mine.filter(pl.col("kind") == "claim")
+        estimates = mine.filter(pl.col("kind") == "estimate")
+        result.add_trace(_estimate_trace(estimates, scope, colours[scope]))
+        result.add_trace(_claim_trace(claims, scope, colours[scope]))
+    if not placed.filter(pl.col("kind") == "estimate").is_empty():
+        # One legend entry says what the bars are; the bars themselves take their scope's colour.
+        result.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name="estimator's low–high range and central value",
+                marker={
+                    "symbol": "line-ew-open",
+                    "size": 14,
+                    "line": {"color": "#616e7c", "width": 3},
+                },
+                error_y={"type": "data", "array": [1], "color": "#616e7c", "thickness": 5},
+                meta={"kind": "legend"},
+            )
+        )
+    crossed = placed.filter(pl.col("status").is_in(CROSSED_OUT))
+    if not crossed.is_empty():
+        result.add_trace(
+            go.Scatter(
+                x=crossed["x"].to_list(),
+                y=crossed["magnitude"].to_list(),
+                mode="markers",
+                name="misattributed or retracted",
+                marker={
+                    "symbol": "x-thin-open",
+                    "size": 22,
+                    "line": {"color": CROSS_COLOUR, "width": 3},
+                },
+                hovertext=crossed["hover"].to_list(),
+                hoverinfo="text",
+                customdata=crossed["claim_id"].to_list(),
+                meta={"kind": "crossed_out"},
+            )
+        )
+    values = [
+        v
+        for column in ("magnitude", "magnitude_low", "magnitude_high")
+        for v in drawn[column].drop_nulls().to_list()
+        if v > 0
+    ]
+    ticks, labels = log_ticks(values, "usd") if values else ([], [])
+    result.update_layout(
+        title={
+            "text": f"Cost ladder: {escape(subject)} and related subjects",
+            "font": {"size": 16},
+        },
+        height=height,
+        margin={"l": 70, "r": 20, "t": 50, "b": 60},
+        hovermode="closest",
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend={"orientation": "h", "y": -0.12},
+        xaxis={
+            "tickvals": list(range(len(scopes))),
+            "ticktext": [s.replace("_", " ") for s in scopes],
+            "range": [-0.6, len(scopes) - 0.4],
+            "showgrid": False,
+            "zeroline": False,
+        },
+        yaxis={
+            "type": "log",
+            "title": "US dollars (a market move: its size, a loss)",
+            "gridcolor": "#eef2f6",
+            **({"tickvals": ticks, "ticktext": labels} if ticks else {}),
+        },
+        # Columns drawn apart: a light band behind every other scope.
+        shapes=[
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": i - 0.5,
+                "x1": i + 0.5,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "#f5f7fa",
+                "line": {"width": 0},
+                "layer": "below",
+            }
+            for i in range(0, len(scopes), 2)
+        ],
+    )
+    return result
+
+
+def _claim_trace(claims: pl.DataFrame, scope: str, colour: str) -> go.Scatter:
+    symbol = pl.col("magnitude_bound").replace_strict(SYMBOLS, default="circle")
+    # A disputed claim is drawn open: it stands, but someone contests it.
+    symbol = pl.when(pl.col("status") == "disputed").then(symbol + "-open").otherwise(symbol)
+    # Labels alternate sides, smallest first, so two claims of about the same size
+    # (DeepSeek's $5.328M pre-training and Epoch's $5.3M) do not print over each other.
+    side = pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.lit("middle right"))
+    shown = claims.sort("x").with_columns(symbol=symbol, side=side.otherwise(pl.lit("middle left")))
+    return go.Scatter(
+        x=shown["x"].to_list(),
+        y=shown["magnitude"].to_list(),
+        mode="markers+text",
+        name=scope.replace("_", " "),
+        legendgroup=scope,
+        marker={
+            "symbol": shown["symbol"].to_list(),
+            "size": 13,
+            "color": colour,
+            "line": {"color": "#1f2933", "width": 1},
+        },
+        # The figure as text beside its marker: the bound reads "> $500M", "~ $800B loss".
+        text=shown["figure"].to_list(),
+        textposition=shown["side"].to_list(),
+        textfont={"size": 10, "color": "#1f2933"},
+        hovertext=shown["hover"].to_list(),
+        hoverinfo="text",
+        customdata=shown["claim_id"].to_list(),
+        meta={"kind": "claims", "scope": scope},
+    )
+
+
+def _estimate_trace(estimates: pl.DataFrame, scope: str, colour: str) -> go.Scatter:
+    central = estimates["magnitude"]
+    return go.Scatter(
+        x=estimates["x"].to_list(),
+        y=central.to_list(),
+        mode="markers",
+        name=f"{scope.replace('_', ' ')}: estimates",
+        legendgroup=scope,
+        showlegend=False,
+        marker={
+            "symbol": "line-ew-open",
+            "size": 14,
+            "color": colour,
+            "line": {"color": colour, "width": 3},
+        },
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": (estimates["magnitude_high"].fill_null(central) - central).to_list(),
+            "arrayminus": (central - estimates["magnitude_low"].fill_null(central)).to_list(),
+            "color": colour,
+            "thickness": 5,
+            "width": 0,
+        },
+        opacity=0.75,
+        hovertext=estimates["hover"].to_list(),
+        hoverinfo="text",
+        customdata=estimates["estimator"].to_list(),
+        meta={"kind": "estimates", "scope": scope},
+    )

@@ -1,18 +1,23 @@
 """A small JSON API beside the pages, on the same Flask server.
 
-- ``GET /api/sql?q=...&as_of=REF``: ``{"columns", "rows", "truncated", "elapsed_ms",
-  "snapshot_id"}`` through the same fence as the SQL page; refused or failed queries answer
-  4xx with ``{"error": "..."}``.
+- ``GET /api/sql?q=...&as_of=REF&evidence_until=YYYY-MM-DD``: ``{"columns", "rows",
+  "truncated", "elapsed_ms", "snapshot_id", "evidence_until"}`` through the same fence as the
+  SQL page; refused or failed queries answer 4xx with ``{"error": "..."}``.
 - ``GET /api/snapshots``: the snapshot history, newest first.
-- ``GET /api/estimates?subject=...&as_of=REF&usd_of=YYYY-MM``: a subject's estimates at a
-  snapshot, in nominal dollars or (with ``usd_of``) constant dollars of that month.
+- ``GET /api/estimates?subject=...&as_of=REF&evidence_until=YYYY-MM-DD&usd_of=YYYY-MM``: a
+  subject's estimates at a snapshot, in nominal dollars or (with ``usd_of``) constant dollars
+  of that month.
 
 REF is what the CLI accepts: a snapshot id, a tag, a date or timestamp, or ``latest`` (the
-default). Every answer names the concrete snapshot id it read.
+default): knowledge time, what the warehouse held. ``evidence_until`` is evidence time, as the
+CLI's ``--evidence-until``: only claims stated and prices dated on or before that day, and the
+estimates at evidence dates up to it (a malformed date is a 400). The two combine. Every
+answer names the concrete snapshot id it read, and the evidence date (null: all evidence).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import flask
@@ -21,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from costboard.dashboard import fence
 from costboard.dashboard.data import Reader
-from costboard.warehouse import constant_dollars
+from costboard.warehouse import constant_dollars, evidence_time
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.history import RefError
 
@@ -40,12 +45,30 @@ def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return [{k: fence.jsonable(v) for k, v in row.items()} for row in frame.to_dicts()]
 
 
-def run_sql(reader: Reader, sql: str, snapshot_id: int) -> fence.QueryResult:
-    """A fenced query, cached per snapshot and query text (shared with the SQL page)."""
+def run_sql(
+    reader: Reader, sql: str, snapshot_id: int, evidence_until: dt.date | None = None
+) -> fence.QueryResult:
+    """A fenced query, cached per snapshot, evidence date and query text (shared with the SQL
+    page)."""
+    until = evidence_until.isoformat() if evidence_until else None
+    key = ("sql", snapshot_id, sql, fence.Limits().row_cap)
     return reader.cached(
-        ("sql", snapshot_id, sql, fence.Limits().row_cap),
-        lambda: fence.run(reader.catalog_for(snapshot_id), sql, snapshot_id),
+        (*key, until) if until else key,
+        lambda: fence.run(
+            reader.catalog_for(snapshot_id), sql, snapshot_id, evidence_until=evidence_until
+        ),
     )
+
+
+def _evidence_until() -> dt.date | None:
+    """The ``evidence_until`` query parameter (None when absent or empty); raises
+    :class:`evidence_time.EvidenceDateError` when it is not a YYYY-MM-DD date."""
+    text = flask.request.args.get("evidence_until", "").strip()
+    return evidence_time.parse(text) if text else None
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 @blueprint.get("/sql")
@@ -53,8 +76,12 @@ def sql() -> Any:
     query = flask.request.args.get("q", "")
     reader = _reader()
     try:
+        until = _evidence_until()
         snapshot_id = reader.resolve(flask.request.args.get("as_of"))
-        return flask.jsonify(run_sql(reader, query, snapshot_id).to_json())
+        result = run_sql(reader, query, snapshot_id, until)
+        return flask.jsonify({**result.to_json(), "evidence_until": _iso(until)})
+    except evidence_time.EvidenceDateError as error:
+        return _error(f"evidence_until: {error}", 400)
     except RefError as error:
         return _error(str(error), 404)
     except fence.QueryError as error:
@@ -76,7 +103,10 @@ def estimates() -> Any:
     if not subject:
         return _error("name a subject: /api/estimates?subject=deepseek-v3", 400)
     try:
+        until = _evidence_until()
         snapshot_id = reader.resolve(flask.request.args.get("as_of"))
+    except evidence_time.EvidenceDateError as error:
+        return _error(f"evidence_until: {error}", 400)
     except RefError as error:
         return _error(str(error), 404)
     known = reader.subjects(snapshot_id)["subject"].to_list()
@@ -87,13 +117,14 @@ def estimates() -> Any:
     usd_of = flask.request.args.get("usd_of", "").strip() or None
     try:
         month = constant_dollars.parse_month(usd_of) if usd_of else None
-        frame = reader.estimates(snapshot_id, [subject], usd_of=month)
+        frame = reader.estimates(snapshot_id, [subject], usd_of=month, evidence_until=until)
     except constant_dollars.NoConstantDollars as error:
         return _error(f"usd_of={usd_of}: {error}", 400)
     return flask.jsonify(
         {
             "snapshot_id": snapshot_id,
             "subject": subject,
+            "evidence_until": _iso(until),
             # Which dollars the figures are in: null for nominal (each as estimated).
             "usd_of": constant_dollars.month_text(month) if month else None,
             "dollars": f"constant {constant_dollars.month_text(month)} US dollars"

@@ -81,50 +81,12 @@ class Reader(SnapshotReader):
     def estimate_moves(self, old: int, new: int) -> pl.DataFrame:
         """How each estimate series moved: its newest value in ``old`` against ``new``.
 
-        One row per (subject, estimator, metric, scope) present in either snapshot.
+        One row per (subject, estimator, metric, scope) present in either snapshot, by the
+        warehouse's rule (estimates.moves), which ``costboard diff --table estimates`` uses too.
         """
-
-        def side(snapshot_id: int) -> pl.DataFrame:
-            return self.frame(
-                snapshot_id,
-                """
-                SELECT subject, estimator, metric, scope, unit,
-                       arg_max(value, as_of) AS value, arg_max(low, as_of) AS low,
-                       arg_max(high, as_of) AS high, max(as_of) AS as_of,
-                       arg_max(estimator_version, as_of) AS version
-                FROM {db}.estimates
-                GROUP BY subject, estimator, metric, scope, unit
-                """,
-            )
-
-        keys = ["subject", "estimator", "metric", "scope", "unit"]
-        before, after = side(old), side(new)
-        moved = before.join(after, on=keys, how="full", coalesce=True, suffix="_new")
-        return (
-            moved.rename({"value": "old_value", "value_new": "new_value"})
-            .with_columns(
-                change=pl.when(pl.col("old_value").is_null())
-                .then(pl.lit("added"))
-                .when(pl.col("new_value").is_null())
-                .then(pl.lit("removed"))
-                .when(pl.col("old_value") != pl.col("new_value"))
-                .then(pl.lit("changed"))
-                .otherwise(pl.lit("same")),
-                ratio=pl.col("new_value") / pl.col("old_value"),
-            )
-            .select(
-                "change",
-                *keys,
-                "old_value",
-                "new_value",
-                "ratio",
-                pl.col("as_of").alias("old_as_of"),
-                pl.col("as_of_new").alias("new_as_of"),
-                pl.col("version").alias("old_version"),
-                pl.col("version_new").alias("new_version"),
-            )
-            .sort("change", "subject", "metric", "scope", "estimator")
-        )
+        before = self.read(old, estimate_store.newest_per_series)
+        after = self.read(new, estimate_store.newest_per_series)
+        return estimate_store.moves(before, after)
 
     # ----------------------------------------------------------------- evidence
 
@@ -151,19 +113,27 @@ class Reader(SnapshotReader):
         return frame["estimator"].to_list()
 
     def estimates(
-        self, snapshot_id: int, subjects: Sequence[str], usd_of: dt.date | None = None
+        self,
+        snapshot_id: int,
+        subjects: Sequence[str],
+        usd_of: dt.date | None = None,
+        evidence_until: dt.date | None = None,
     ) -> pl.DataFrame:
         """The subjects' stored estimates (the ``estimates`` view at this snapshot).
 
         With ``usd_of`` (a month's first day), dollar figures are in constant dollars of that
         month, by the warehouse's ``estimates_in_usd_of`` macro (columns ``usd_of`` and
         ``priced_in`` added); raises :class:`constant_dollars.NoConstantDollars` when the
-        snapshot cannot give them.
+        snapshot cannot give them. With ``evidence_until``, only the estimates at evidence
+        dates on or before it.
         """
+        until = {"evidence_until": evidence_until}
         if usd_of is None:
-            frame = self._per_subject(snapshot_id, estimate_store.stored, subjects)
+            frame = self._per_subject(snapshot_id, estimate_store.stored, subjects, **until)
         else:
-            frame = self._per_subject(snapshot_id, constant_dollars.estimates, subjects, usd_of)
+            frame = self._per_subject(
+                snapshot_id, constant_dollars.estimates, subjects, usd_of, **until
+            )
         # snapshot_id there is the evidence snapshot; /api/estimates names the one it read.
         return frame.drop("snapshot_id").sort(
             "subject", "metric", "scope", "estimator", "as_of", maintain_order=True
@@ -207,6 +177,7 @@ class Reader(SnapshotReader):
         function: Callable[..., pl.DataFrame],
         subjects: Sequence[str],
         *args: object,
+        evidence_until: dt.date | None = None,
     ) -> pl.DataFrame:
         """A warehouse function's frame for each subject, stacked. Each subject is cached on
         its own, so pages asking for overlapping subjects share the reads."""
@@ -214,7 +185,9 @@ class Reader(SnapshotReader):
         # with the warehouse's column types.
         wanted = list(dict.fromkeys(subjects)) or [""]
         return pl.concat(
-            self.read(snapshot_id, function, subject, *args).with_columns(subject=pl.lit(subject))
+            self.read(
+                snapshot_id, function, subject, *args, evidence_until=evidence_until
+            ).with_columns(subject=pl.lit(subject))
             for subject in wanted
         )
 

@@ -7,9 +7,12 @@ Layers, outermost first (design.md, "SQL"):
    own parser, calling no function that writes. Here its answers become HTTP ones: a refusal is
    403, text DuckDB cannot parse is 400.
 2. A connection of its own for each query, the lake attached READ_ONLY and pinned to the
-   snapshot (through the dashboard's private copy of a SQLite catalog, see snapshots.py); then
+   snapshot (through the dashboard's private copy of a SQLite catalog, see snapshots.py), and
+   to an evidence date when asked (the ``evidence_until`` variable the views filter on); then
    file access limited to the data path and the catalog file, external access off, memory
-   capped and the configuration locked.
+   capped and the configuration locked. ``lock_configuration`` does not stop ``SET
+   VARIABLE`` (measured on DuckDB 1.5.5): the allow-list of layer 1 is what keeps a query
+   from changing its evidence date, since ``SET`` and ``RESET`` are statements of their own.
 3. A time limit (``interrupt()`` from a timer) and a row cap that says when it cut.
 """
 
@@ -30,7 +33,7 @@ from typing import Any
 
 import duckdb
 
-from costboard.warehouse import extensions, lake, readonly_sql
+from costboard.warehouse import evidence_time, extensions, lake, readonly_sql
 from costboard.warehouse.config import WarehouseConfig
 
 # The check's names stay importable from here (the fence's tests read them here).
@@ -182,13 +185,18 @@ def close_spares() -> None:
 
 
 def fenced_connection(
-    config: WarehouseConfig, snapshot_id: int, limits: Limits
+    config: WarehouseConfig,
+    snapshot_id: int,
+    limits: Limits,
+    evidence_until: dt.date | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """A connection of its own: the lake READ_ONLY at the snapshot, then everything locked."""
+    """A connection of its own: the lake READ_ONLY at the snapshot (and its views at the
+    evidence date, when given), then everything locked."""
     connection = _spares.take(config)
     try:
         connection.execute(lake.attach_sql(config, read_only=True, snapshot_id=snapshot_id))
         connection.execute(f"USE {lake.LAKE}")
+        evidence_time.pin(connection, evidence_until)
         directories = [config.data_path] if "://" not in config.data_path else []
         paths: list[str] = []
         if config.catalog_type == "sqlite":
@@ -207,13 +215,18 @@ def fenced_connection(
 
 
 def run(
-    config: WarehouseConfig, sql: str, snapshot_id: int, limits: Limits | None = None
+    config: WarehouseConfig,
+    sql: str,
+    snapshot_id: int,
+    limits: Limits | None = None,
+    evidence_until: dt.date | None = None,
 ) -> QueryResult:
-    """Run one read-only query pinned to ``snapshot_id`` inside the fence."""
+    """Run one read-only query pinned to ``snapshot_id`` inside the fence; with
+    ``evidence_until``, the views show only evidence dated on or before it."""
     limits = limits or Limits()
     check(sql)
     started = time.perf_counter()
-    with closing(fenced_connection(config, snapshot_id, limits)) as connection:
+    with closing(fenced_connection(config, snapshot_id, limits, evidence_until)) as connection:
         timer = threading.Timer(limits.time_limit_seconds, connection.interrupt)
         timer.start()
         try:

@@ -25,6 +25,7 @@ The page queries themselves live in data.py, on a subclass of :class:`SnapshotRe
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import inspect
 import json
@@ -46,7 +47,7 @@ from flask_caching.backends import NullCache
 from flask_caching.backends.base import BaseCache
 from flask_caching.backends.filesystemcache import FileSystemCache
 
-from costboard.warehouse import history, lake
+from costboard.warehouse import evidence_time, history, lake
 from costboard.warehouse.config import WarehouseConfig
 
 T = TypeVar("T")
@@ -337,18 +338,30 @@ class SnapshotReader:
 
         return self.cached(("frame", int(snapshot_id), sql, list(params)), compute)
 
-    def read(self, snapshot_id: int, function: Callable[..., T], *args: object) -> T:
+    def read(
+        self,
+        snapshot_id: int,
+        function: Callable[..., T],
+        *args: object,
+        evidence_until: dt.date | None = None,
+    ) -> T:
         """``function(cursor, *args, database=<the snapshot's alias>)``, pinned and cached.
 
         ``function`` is a warehouse read function (history, estimates) that takes the name of
-        the database to read: the page reads through the warehouse's own query.
+        the database to read: the page reads through the warehouse's own query. With
+        ``evidence_until``, the cursor's views show only evidence dated on or before it
+        (:mod:`costboard.warehouse.evidence_time`; the cursor is the query's own).
         """
 
         def compute() -> T:
             with closing(self.databases.cursor(snapshot_id)) as cursor:
+                if evidence_until is not None:
+                    evidence_time.pin(cursor, evidence_until)
                 return function(cursor, *args, database=alias(snapshot_id))
 
-        return self.cached(("read", code_key(function), int(snapshot_id), list(args)), compute)
+        until = evidence_until.isoformat() if evidence_until is not None else None
+        key = ("read", code_key(function), int(snapshot_id), list(args), until)
+        return self.cached(key, compute)
 
     def latest_id(self) -> int:
         """The newest snapshot id (trusted for :data:`LATEST_TTL_SECONDS`)."""

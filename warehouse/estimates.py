@@ -149,6 +149,23 @@ def store(
     )
 
 
+#: The DuckDB variable that makes the ``estimates`` view read one evidence snapshot's
+#: estimates in place of the latest evidence snapshot's.
+INPUT_SNAPSHOT_VARIABLE: Final = "estimates_input_snapshot"
+
+
+def pin_input_snapshot(connection: duckdb.DuckDBPyConnection, input_snapshot: int | None) -> None:
+    """Make ``connection``'s ``estimates`` view (and the views on it) read the estimates
+    computed from ``input_snapshot``'s evidence, wherever they were stored since (None: the
+    latest evidence snapshot with estimates, the view's default)."""
+    if input_snapshot is None:
+        connection.execute(f"RESET VARIABLE {INPUT_SNAPSHOT_VARIABLE}")
+    else:
+        connection.execute(
+            f"SET VARIABLE {INPUT_SNAPSHOT_VARIABLE} = ?::BIGINT", [int(input_snapshot)]
+        )
+
+
 #: The columns :func:`stored` gives, in order (the ``estimates`` view's, less the JSON).
 VIEW_COLUMNS: Final = (
     "subject",
@@ -220,4 +237,65 @@ def reconciliation(
         "ratio",
         "inside_range",
         assumed.alias("assumed"),
+    )
+
+
+#: One estimate series: an estimator's answers for a subject, metric and scope over evidence time.
+SERIES_KEY: Final = ("subject", "estimator", "metric", "scope", "unit")
+
+
+def newest_per_series(
+    connection: duckdb.DuckDBPyConnection, *, database: str = LAKE
+) -> pl.DataFrame:
+    """Each series' newest estimate in the ``estimates`` view: the value, range, evidence date
+    and estimator version at its latest ``as_of``.
+
+    ``database``: the name the lake is attached under (the dashboard pins one per snapshot).
+    """
+    return connection.execute(
+        f"""
+        SELECT subject, estimator, metric, scope, unit,
+               arg_max(value, as_of) AS value, arg_max(low, as_of) AS low,
+               arg_max(high, as_of) AS high, max(as_of) AS as_of,
+               arg_max(estimator_version, as_of) AS version
+        FROM {database}.estimates
+        GROUP BY subject, estimator, metric, scope, unit
+        """
+    ).pl()
+
+
+def moves(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
+    """How each series moved between two snapshots: its newest value in ``before`` against
+    ``after`` (both :func:`newest_per_series` frames). The one rule behind ``costboard diff
+    --table estimates`` and the dashboard's history page.
+
+    One row per series present in either: ``change`` is added, removed, changed (the newest
+    value differs) or same; ``ratio`` is new / old.
+    """
+    keys = list(SERIES_KEY)
+    moved = before.join(after, on=keys, how="full", coalesce=True, suffix="_new")
+    return (
+        moved.rename({"value": "old_value", "value_new": "new_value"})
+        .with_columns(
+            change=pl.when(pl.col("old_value").is_null())
+            .then(pl.lit("added"))
+            .when(pl.col("new_value").is_null())
+            .then(pl.lit("removed"))
+            .when(pl.col("old_value") != pl.col("new_value"))
+            .then(pl.lit("changed"))
+            .otherwise(pl.lit("same")),
+            ratio=pl.col("new_value") / pl.col("old_value"),
+        )
+        .select(
+            "change",
+            *keys,
+            "old_value",
+            "new_value",
+            "ratio",
+            pl.col("as_of").alias("old_as_of"),
+            pl.col("as_of_new").alias("new_as_of"),
+            pl.col("version").alias("old_version"),
+            pl.col("version_new").alias("new_version"),
+        )
+        .sort("change", "subject", "metric", "scope", "estimator")
     )

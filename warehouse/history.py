@@ -91,8 +91,38 @@ def resolve_ref(connection: duckdb.DuckDBPyConnection, ref: str | int | None) ->
         f"SELECT max(snapshot_id) FROM {LAKE}.snapshots() WHERE snapshot_time <= ?", [moment]
     ).fetchone()
     if row is None or row[0] is None:
-        raise RefError(f"no snapshot existed at {text}")
+        raise RefError(_before_the_first_snapshot(connection, text))
     return int(row[0])
+
+
+def _before_the_first_snapshot(connection: duckdb.DuckDBPyConnection, text: str) -> str:
+    """Why a date before the first snapshot names none, and what the asker likely meant.
+
+    A REF is knowledge time (what the warehouse held then); "what did we know before the
+    Nature paper?" is usually evidence time (claims stated by then), which a warehouse
+    written today still answers.
+    """
+    first_id, first_time = connection.execute(
+        f"SELECT snapshot_id, snapshot_time FROM {LAKE}.snapshots() ORDER BY snapshot_id LIMIT 1"
+    ).fetchone() or (None, None)
+    written = (
+        f"the first snapshot ({first_id}) was written at {_utc_text(first_time)}"
+        if first_id is not None
+        else "the warehouse has no snapshot"
+    )
+    return (
+        f"no snapshot existed at {text}: {written}. --as-of names what the warehouse held "
+        f"then; for the claims and prices stated on or before {text[:10]}, use "
+        f"--evidence-until {text[:10]} (evidence_until= in the API)"
+    )
+
+
+def _utc_text(moment: object) -> str:
+    if isinstance(moment, dt.datetime):
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC)
+        return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(moment)
 
 
 def log(

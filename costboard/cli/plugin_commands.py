@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
 
 import click
+import duckdb
 import polars as pl
 
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.output import echo_frame
+from costboard.cli.warehouse_commands import evidence_until_option
 from costboard.warehouse.config import WarehouseConfig
 
 #: The exit status when some plugin failed; the others' estimates were still stored.
@@ -64,21 +67,27 @@ def _status_frame(statuses: list) -> pl.DataFrame:  # type: ignore[type-arg]
     )
 
 
-def _explain(config: WarehouseConfig, subject: str, ref: str | None) -> None:
-    from costboard.warehouse import estimates, history, lake
+def _explain(config: WarehouseConfig, subject: str, ref: str | None, until: dt.date | None) -> None:
+    from costboard.warehouse import estimates, evidence_time, history, lake
     from costboard.warehouse.errors import did_you_mean
 
     with lake.connect(config) as connection:
         snapshot = history.resolve_ref(connection, ref) if ref else None
     with lake.connect(config, snapshot_id=snapshot) as connection:
+        evidence_time.pin(connection, until)
         subjects = [r[0] for r in connection.execute("SELECT subject FROM subjects").fetchall()]
         if subject not in subjects:
             raise ValueError(f"unknown subject '{subject}'" + did_you_mean(subject, subjects))
-        stored = estimates.stored(connection, subject)
+        stored, stored_later = _explained_estimates(config, connection, subject, snapshot, until)
         if stored.is_empty():
-            click.echo(f"no stored estimates for {subject}: run `costboard estimate` first")
+            click.echo(_no_stored_estimates(connection, subject, snapshot, until))
             return
-        latest = stored.filter(pl.col("as_of") == pl.col("as_of").max())
+        # Each estimator's latest row: at an evidence date, its answer from what was public then.
+        latest = stored.filter(
+            pl.col("as_of") == pl.col("as_of").max().over("estimator", "metric", "scope")
+        )
+        dates = latest["as_of"].unique()
+        at = f"at {dates[0]}" if dates.len() == 1 else "each estimator's latest"
         echo_frame(
             latest.select(
                 "as_of",
@@ -92,9 +101,17 @@ def _explain(config: WarehouseConfig, subject: str, ref: str | None) -> None:
                 "inputs",
                 pl.col("assumed").list.join("; "),
             ),
-            title=f"{subject}: estimates at {latest['as_of'][0]} "
-            f"(evidence snapshot {latest['snapshot_id'][0]})",
+            title=f"{subject}: estimates {at} (evidence snapshot {latest['snapshot_id'][0]}"
+            + (f", evidence until {until}" if until else "")
+            + (f", stored after snapshot {snapshot}" if stored_later else "")
+            + ")",
         )
+        if stored_later:
+            click.echo(
+                f"snapshot {snapshot} held no estimates for {subject}; these were computed from "
+                "its evidence later, so no claim is compared with them here"
+            )
+            return
         reconciled = estimates.reconciliation(connection, subject)
         if reconciled.is_empty():
             click.echo(f"no claim about {subject} has an estimate of the same metric and scope")
@@ -106,12 +123,83 @@ def _explain(config: WarehouseConfig, subject: str, ref: str | None) -> None:
         )
 
 
+def _explained_estimates(
+    config: WarehouseConfig,
+    connection: duckdb.DuckDBPyConnection,
+    subject: str,
+    snapshot: int | None,
+    until: dt.date | None,
+) -> tuple[pl.DataFrame, bool]:
+    """The subject's stored estimates to explain, and whether they were stored after the
+    snapshot asked for.
+
+    Knowledge time first: what the snapshot held. A snapshot that held none for the subject
+    still has an answer when ``costboard estimate --as-of`` computed its evidence's estimates
+    later: the estimates view, told that evidence snapshot, finds them in the newest snapshot.
+    """
+    from costboard.warehouse import estimates, evidence_time, lake
+
+    stored = estimates.stored(connection, subject)
+    if not stored.is_empty() or snapshot is None or _held_any(connection, subject, until):
+        return stored, False
+    source = estimates.input_snapshot_id(connection, at=snapshot)
+    if source is None:
+        return stored, False
+    with lake.connect(config) as newest:
+        evidence_time.pin(newest, until)
+        estimates.pin_input_snapshot(newest, source)
+        later = estimates.stored(newest, subject)
+    return later, not later.is_empty()
+
+
+def _held_any(connection: duckdb.DuckDBPyConnection, subject: str, until: dt.date | None) -> bool:
+    """Whether the connection's snapshot holds estimates for the subject at any evidence date."""
+    from costboard.warehouse import estimates, evidence_time
+
+    if until is None:
+        return not estimates.stored(connection, subject).is_empty()
+    evidence_time.pin(connection, None)
+    try:
+        return not estimates.stored(connection, subject).is_empty()
+    finally:
+        evidence_time.pin(connection, until)
+
+
+def _no_stored_estimates(
+    connection: duckdb.DuckDBPyConnection,
+    subject: str,
+    snapshot: int | None,
+    until: dt.date | None,
+) -> str:
+    """Why there is nothing to explain, and the command that would store it."""
+    from costboard.warehouse import estimates, evidence_time
+
+    if until is not None:
+        evidence_time.pin(connection, None)
+        try:
+            every_date = estimates.stored(connection, subject)
+        finally:
+            evidence_time.pin(connection, until)
+        if not every_date.is_empty():
+            return (
+                f"no stored estimates for {subject} at evidence dates on or before {until}: "
+                f"its earliest is at {every_date['as_of'].min()}"
+            )
+    if snapshot is None:
+        return f"no stored estimates for {subject}: run `costboard estimate` first"
+    return (
+        f"no stored estimates for {subject} at snapshot {snapshot}: run "
+        f"`costboard estimate --as-of {snapshot}` first (it computes them from that "
+        "snapshot's evidence; this command then shows them)"
+    )
+
+
 @click.command(name="estimate")
 @click.option(
     "--as-of",
     "ref",
     metavar="REF",
-    help="Use the evidence of this snapshot (id, tag, date) [default: latest].",
+    help="Use the evidence of this snapshot (id, tag, date): knowledge time [default: latest].",
 )
 @click.option(
     "--explain",
@@ -128,6 +216,7 @@ def _explain(config: WarehouseConfig, subject: str, ref: str | None) -> None:
     metavar="START:END",
     help="Also estimate market moves over START:END (repeatable).",
 )
+@evidence_until_option
 @timeout_option
 @click.option("--dry-run", is_flag=True, help="Compute and count, write nothing.")
 @pass_config
@@ -139,6 +228,7 @@ def estimate_command(
     message: str | None,
     author: str | None,
     windows: tuple[str, ...],
+    evidence_until: dt.date | None,
     timeout: float | None,
     dry_run: bool,
 ) -> None:
@@ -147,12 +237,23 @@ def estimate_command(
     Estimates are keyed by the input snapshot (the latest that changed evidence), estimator,
     version and parameters: running again on the same evidence writes nothing. Exits 3 when
     any plugin failed (the other estimators' estimates are stored).
+
+    With --evidence-until, --explain reads the stored estimates at evidence dates up to DATE,
+    and --dry-run computes the estimates from the evidence stated by then ("today" is DATE);
+    a storing run refuses it, since what it stored would differ from a plain run's.
     """
     if subject:
-        _explain(config, subject, ref)
+        _explain(config, subject, ref, evidence_until)
         return
+    if evidence_until is not None and not dry_run:
+        raise click.UsageError(
+            "--evidence-until does not store estimates (they would differ from a plain "
+            f"run's): to read the stored estimates at evidence dates up to {evidence_until}, "
+            f"use `costboard estimate --explain SUBJECT --evidence-until {evidence_until}`; "
+            "to compute them from the evidence stated by then without writing, add --dry-run"
+        )
     from costboard.plugins import pipeline
-    from costboard.warehouse import history, lake
+    from costboard.warehouse import evidence_time, history, lake
 
     asked = [_window(w) for w in windows]
     with lake.connect(config) as connection:
@@ -161,18 +262,32 @@ def estimate_command(
     if source is None:
         click.echo("no evidence yet: ingest claims first")
         return
+    if evidence_until is not None and evidence_until < source.written_on:
+        # The estimators' "today" is the evidence date: nothing after it is known.
+        source = dataclasses.replace(source, written_on=evidence_until)
     with lake.connect(config, snapshot_id=source.snapshot_id) as connection:
+        evidence_time.pin(connection, evidence_until)
         evidence = pipeline.read_evidence(connection, source)
     run = pipeline.run(evidence, windows=asked, timeout=timeout)
     frame = run.estimates
+    until_text = f", evidence until {evidence_until}" if evidence_until else ""
     echo_frame(
-        _status_frame(run.statuses), title=f"estimators on evidence snapshot {source.snapshot_id}"
+        _status_frame(run.statuses),
+        title=f"estimators on evidence snapshot {source.snapshot_id}{until_text}",
     )
     for status in run.failed:
         click.echo(
             f"warning: {status.estimator or status.plugin}: {status.status}: {status.error}",
             err=True,
         )
+    if evidence_until is not None:
+        click.echo(
+            f"dry run, nothing written: {frame.height} estimates from the evidence stated on "
+            f"or before {evidence_until}"
+        )
+        if run.failed:
+            raise SystemExit(PLUGINS_FAILED)
+        return
     from costboard.warehouse import estimates
     from costboard.warehouse.tables import ESTIMATES
 

@@ -1,23 +1,54 @@
-"""Warehouse commands: init, ingest, log, show, diff, tag, tags, sql."""
+"""Warehouse commands: init, ingest, log, show, tag, tags, sql (diff: diff_command.py)."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from pathlib import Path
 
 import click
 import duckdb
-import polars as pl
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from costboard.cli import diff_command
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.output import FORMATS, echo_frame
-from costboard.warehouse import demo, history, ingest, lake, readonly_sql, schema
+from costboard.warehouse import (
+    demo,
+    evidence_time,
+    history,
+    ingest,
+    lake,
+    readonly_sql,
+    schema,
+)
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.importers import Importer
 from costboard.warehouse.readers import LARGE_FILE_BYTES
 from costboard.warehouse.vocabulary import Vocabulary
 from costboard.warehouse.writer import WriteResult
+
+
+def _evidence_date(
+    _context: click.Context, _param: click.Parameter, value: str | None
+) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return evidence_time.parse(value)
+    except evidence_time.EvidenceDateError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+#: Evidence time beside --as-of's knowledge time (design.md, "Two kinds of time").
+evidence_until_option = click.option(
+    "--evidence-until",
+    "evidence_until",
+    metavar="DATE",
+    callback=_evidence_date,
+    help="Only evidence made public on or before DATE (YYYY-MM-DD): claims stated and prices "
+    "dated by then, and the estimates at evidence dates up to it. Combines with --as-of.",
+)
 
 
 def _summary(result: WriteResult) -> str:
@@ -179,79 +210,6 @@ def show(config: WarehouseConfig, ref: str) -> None:
         echo_frame(changes)
 
 
-@click.command()
-@click.argument("old")
-@click.argument("new")
-@click.option(
-    "--table",
-    "tables",
-    multiple=True,
-    type=click.Choice(list(history.DIFF_TABLES)),
-    help="Limit the diff to this table (repeatable).",
-)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@pass_config
-@friendly_errors
-def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], fmt: str) -> None:
-    """What changed between two snapshots, by natural key (claims by claim_id, prices by ticker and date)."""
-    with _reader(config) as connection:
-        old_id, new_id = history.resolve_ref(connection, old), history.resolve_ref(connection, new)
-        results = history.diff(connection, old_id, new_id, tables or tuple(history.DIFF_TABLES))
-    if fmt != "table":
-        frames = [
-            frame.with_columns(pl.col("changed_columns").list.join(";")).select(
-                "change", pl.lit(name).alias("table"), pl.exclude("change").cast(pl.String)
-            )
-            for name, frame in results.items()
-            if not frame.is_empty()
-        ]
-        echo_frame(pl.concat(frames, how="diagonal") if frames else pl.DataFrame(), fmt)
-        return
-    click.echo(f"diff snapshot {old_id} -> {new_id}")
-    for name, frame in results.items():
-        if frame.is_empty():
-            continue
-        counts = frame["change"].value_counts().sort("change").iter_rows()
-        click.echo(f"\n{name}: " + ", ".join(f"{n} {c}" for c, n in counts))
-        echo_frame(_compact_diff(frame, history.DIFF_TABLES[name]))
-    if all(f.is_empty() for f in results.values()):
-        click.echo("no differences")
-
-
-def _compact_diff(frame: pl.DataFrame, table: history.DiffTable) -> pl.DataFrame:
-    """For people: the key, then 'old -> new' for each changed column (all values when added/removed)."""
-
-    def side(column: str, change: str) -> pl.Expr:
-        prefix = "new_" if change == "added" else "old_"
-        return pl.col(prefix + column).cast(pl.String)
-
-    detail = (
-        pl.concat_list(
-            pl.when(
-                (pl.col("change") != "changed") | pl.col("changed_columns").list.contains(c)
-            ).then(
-                pl.when(pl.col("change") == "changed")
-                .then(
-                    pl.format(
-                        "{}: {} -> {}",
-                        pl.lit(c),
-                        pl.col("old_" + c).cast(pl.String).fill_null("∅"),
-                        pl.col("new_" + c).cast(pl.String).fill_null("∅"),
-                    )
-                )
-                .when(pl.col("change") == "added")
-                .then(pl.format("{}={}", pl.lit(c), side(c, "added").fill_null("∅")))
-                .otherwise(pl.format("{}={}", pl.lit(c), side(c, "removed").fill_null("∅")))
-            )
-            for c in table.columns
-        )
-        .list.drop_nulls()
-        .list.join("; ")
-        .alias("values")
-    )
-    return frame.select("change", *table.key, detail)
-
-
 @click.command(name="tag")
 @click.argument("name")
 @click.argument("ref", required=False)
@@ -284,22 +242,33 @@ def tags_command(config: WarehouseConfig, fmt: str) -> None:
 @click.command(name="sql")
 @click.argument("query", required=False)
 @click.option(
-    "--as-of", "as_of", help="Read the warehouse as of this REF (snapshot id, tag or timestamp)."
+    "--as-of",
+    "as_of",
+    help="Read the warehouse as it was at this REF (snapshot id, tag or timestamp): knowledge time.",
 )
+@evidence_until_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @pass_config
 @friendly_errors
-def sql_command(config: WarehouseConfig, query: str | None, as_of: str | None, fmt: str) -> None:
+def sql_command(
+    config: WarehouseConfig,
+    query: str | None,
+    as_of: str | None,
+    evidence_until: dt.date | None,
+    fmt: str,
+) -> None:
     """Run QUERY against the warehouse (read-only); with no QUERY, an interactive prompt."""
     snapshot_id = None
     if as_of is not None:
         with _reader(config) as connection:
             snapshot_id = history.resolve_ref(connection, as_of)
     with _reader(config, snapshot_id) as connection:
+        # The views filter on it; the read-only check refuses SET, so no query can change it.
+        evidence_time.pin(connection, evidence_until)
         if query is not None:
             _run_sql(connection, query, fmt, exit_on_error=True)
             return
-        _repl(connection, fmt, snapshot_id)
+        _repl(connection, fmt, snapshot_id, evidence_until)
 
 
 def _run_sql(
@@ -330,10 +299,17 @@ def _check_read_only(query: str) -> None:
         readonly_sql.check_statement(statement)
 
 
-def _repl(connection: duckdb.DuckDBPyConnection, fmt: str, snapshot_id: int | None) -> None:
+def _repl(
+    connection: duckdb.DuckDBPyConnection,
+    fmt: str,
+    snapshot_id: int | None,
+    evidence_until: dt.date | None = None,
+) -> None:
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
     pinned = f" as of snapshot {snapshot_id}" if snapshot_id is not None else ""
+    if evidence_until is not None:
+        pinned += f", evidence until {evidence_until.isoformat()}"
     click.echo(f"costboard sql{pinned}: end a statement with ';', quit with .quit or Ctrl-D")
     buffer: list[str] = []
     while True:
@@ -356,7 +332,7 @@ def register(main: click.Group) -> None:
         ingest_command,
         log_command,
         show,
-        diff,
+        diff_command.diff,
         tag_command,
         tags_command,
         sql_command,

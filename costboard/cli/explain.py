@@ -1,0 +1,143 @@
+"""``costboard estimate --explain SUBJECT``: a subject's stored estimates and each claim
+against them, at a snapshot (--as-of) and an evidence date (--evidence-until)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+import duckdb
+import polars as pl
+
+from costboard.cli.output import echo_frame
+from costboard.warehouse.config import WarehouseConfig
+
+
+def explain(config: WarehouseConfig, subject: str, ref: str | None, until: dt.date | None) -> None:
+    """Print the subject's stored estimates (each estimator's latest, at evidence dates up to
+    ``until`` when given) as of snapshot ``ref``, and each claim against them; or say which
+    command would store them."""
+    from costboard.warehouse import estimates, evidence_time, history, lake
+    from costboard.warehouse.errors import did_you_mean
+
+    with lake.connect(config) as connection:
+        snapshot = history.resolve_ref(connection, ref) if ref else None
+    with lake.connect(config, snapshot_id=snapshot) as connection:
+        evidence_time.pin(connection, until)
+        subjects = [r[0] for r in connection.execute("SELECT subject FROM subjects").fetchall()]
+        if subject not in subjects:
+            raise ValueError(f"unknown subject '{subject}'" + did_you_mean(subject, subjects))
+        stored, stored_later = _explained_estimates(config, connection, subject, snapshot, until)
+        if stored.is_empty():
+            click.echo(_no_stored_estimates(connection, subject, snapshot, until))
+            return
+        # Each estimator's latest row: at an evidence date, its answer from what was public then.
+        latest = stored.filter(
+            pl.col("as_of") == pl.col("as_of").max().over("estimator", "metric", "scope")
+        )
+        dates = latest["as_of"].unique()
+        at = f"at {dates[0]}" if dates.len() == 1 else "each estimator's latest"
+        echo_frame(
+            latest.select(
+                "as_of",
+                "estimator",
+                "metric",
+                "scope",
+                "value",
+                "low",
+                "high",
+                "unit",
+                "inputs",
+                pl.col("assumed").list.join("; "),
+            ),
+            title=f"{subject}: estimates {at} (evidence snapshot {latest['snapshot_id'][0]}"
+            + (f", evidence until {until}" if until else "")
+            + (f", stored after snapshot {snapshot}" if stored_later else "")
+            + ")",
+        )
+        if stored_later:
+            click.echo(
+                f"snapshot {snapshot} held no estimates for {subject}; these were computed from "
+                "its evidence later, so no claim is compared with them here"
+            )
+            return
+        reconciled = estimates.reconciliation(connection, subject)
+        if reconciled.is_empty():
+            click.echo(f"no claim about {subject} has an estimate of the same metric and scope")
+            return
+        echo_frame(
+            reconciled.with_columns(pl.col("ratio").round(3)),
+            title=f"{subject}: each claim against each estimate at the claim's date "
+            "(ratio = claim / estimate)",
+        )
+
+
+def _explained_estimates(
+    config: WarehouseConfig,
+    connection: duckdb.DuckDBPyConnection,
+    subject: str,
+    snapshot: int | None,
+    until: dt.date | None,
+) -> tuple[pl.DataFrame, bool]:
+    """The subject's stored estimates to explain, and whether they were stored after the
+    snapshot asked for.
+
+    Knowledge time first: what the snapshot held. A snapshot that held none for the subject
+    still has an answer when ``costboard estimate --as-of`` computed its evidence's estimates
+    later: the estimates view, told that evidence snapshot, finds them in the newest snapshot.
+    """
+    from costboard.warehouse import estimates, evidence_time, lake
+
+    stored = estimates.stored(connection, subject)
+    if not stored.is_empty() or snapshot is None or _held_any(connection, subject, until):
+        return stored, False
+    source = estimates.input_snapshot_id(connection, at=snapshot)
+    if source is None:
+        return stored, False
+    with lake.connect(config) as newest:
+        evidence_time.pin(newest, until)
+        estimates.pin_input_snapshot(newest, source)
+        later = estimates.stored(newest, subject)
+    return later, not later.is_empty()
+
+
+def _held_any(connection: duckdb.DuckDBPyConnection, subject: str, until: dt.date | None) -> bool:
+    """Whether the connection's snapshot holds estimates for the subject at any evidence date."""
+    from costboard.warehouse import estimates, evidence_time
+
+    if until is None:
+        return not estimates.stored(connection, subject).is_empty()
+    evidence_time.pin(connection, None)
+    try:
+        return not estimates.stored(connection, subject).is_empty()
+    finally:
+        evidence_time.pin(connection, until)
+
+
+def _no_stored_estimates(
+    connection: duckdb.DuckDBPyConnection,
+    subject: str,
+    snapshot: int | None,
+    until: dt.date | None,
+) -> str:
+    """Why there is nothing to explain, and the command that would store it."""
+    from costboard.warehouse import estimates, evidence_time
+
+    if until is not None:
+        evidence_time.pin(connection, None)
+        try:
+            every_date = estimates.stored(connection, subject)
+        finally:
+            evidence_time.pin(connection, until)
+        if not every_date.is_empty():
+            return (
+                f"no stored estimates for {subject} at evidence dates on or before {until}: "
+                f"its earliest is at {every_date['as_of'].min()}"
+            )
+    if snapshot is None:
+        return f"no stored estimates for {subject}: run `costboard estimate` first"
+    return (
+        f"no stored estimates for {subject} at snapshot {snapshot}: run "
+        f"`costboard estimate --as-of {snapshot}` first (it computes them from that "
+        "snapshot's evidence; this command then shows them)"
+    )

@@ -261,6 +261,7 @@ def test_a_clean_claim_is_normalised_with_what_was_written_kept() -> None:
         "stated_on_precision",
         "source_title",
         "document_title",
+        "_currency",
     ]
     assert frame.to_dicts() == [
         {
@@ -291,6 +292,7 @@ def test_a_clean_claim_is_normalised_with_what_was_written_kept() -> None:
             "stated_on_precision": "day",
             "source_title": None,  # a source with a URL keeps its title in sources
             "document_title": "V3 report",
+            "_currency": None,  # US dollars: nothing to convert (warehouse/currency.py)
         }
     ]
 

@@ -59,6 +59,20 @@ EXPECTED_UNITS = {
     "shares_million": ("shares", 1e6),
     "shares_billion": ("shares", 1e9),
 }
+#: Money in another currency: unit -> (currency, factor to that currency). Its base is usd,
+#: reached by the exchange rate in force at the claim's date (tests/test_currencies.py).
+EXPECTED_CURRENCY_UNITS = {
+    f"{code}{suffix}": (code, factor)
+    for code in ("eur", "gbp", "cny", "krw", "jpy")
+    for suffix, factor in (("", 1.0), ("_thousand", 1e3), ("_million", 1e6), ("_billion", 1e9))
+}
+#: Every built-in unit -> (base unit, factor); an exchange rate's claims have a shape of their
+#: own (a currency subject, scope market: tests/test_currencies.py).
+ALL_UNITS = {
+    **EXPECTED_UNITS,
+    **{unit: ("usd", factor) for unit, (_, factor) in EXPECTED_CURRENCY_UNITS.items()},
+    "usd_per_unit": ("usd_per_unit", 1.0),
+}
 
 #: metric -> (base unit, may it be negative?) as the README's table documents them
 EXPECTED_METRICS = {
@@ -96,6 +110,8 @@ EXPECTED_METRICS = {
     "depreciation_rate": ("ooms_per_year", True),
     "shares_outstanding": ("shares", True),
     "training_start": ("date", True),
+    **dict.fromkeys(("funding_raised", "revenue", "valuation"), ("usd", True)),
+    "exchange_rate": ("usd_per_unit", True),
 }
 
 #: Units written as numbers (a date unit's value is an ISO date, tested on its own below).
@@ -117,7 +133,9 @@ def claim(metric: str, value: str, unit: str, low: str = "", high: str = "") -> 
 
 def test_the_vocabulary_has_exactly_the_documented_units_and_factors() -> None:
     actual = {name: (unit.base, unit.factor) for name, unit in UNITS.items()}
-    assert actual == EXPECTED_UNITS
+    assert actual == ALL_UNITS
+    currencies = {name: unit.currency for name, unit in UNITS.items() if unit.currency}
+    assert currencies == {unit: code for unit, (code, _) in EXPECTED_CURRENCY_UNITS.items()}
     assert all(isinstance(u, Unit) and u.name == name for name, u in UNITS.items())
     assert all(u.description for u in UNITS.values())
 
@@ -206,7 +224,7 @@ def test_unit_fits_metric_only_when_the_bases_match() -> None:
     fitting = {(u, m) for u in UNITS for m in METRICS if unit_fits_metric(u, m)}
     assert fitting == {
         (unit, metric)
-        for unit, (unit_base, _) in EXPECTED_UNITS.items()
+        for unit, (unit_base, _) in ALL_UNITS.items()
         for metric, (metric_base, _) in EXPECTED_METRICS.items()
         if unit_base == metric_base
     }

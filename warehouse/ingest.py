@@ -22,6 +22,7 @@ import polars as pl
 
 from costboard.warehouse import (
     claim_refs,
+    currency,
     readers,
     resolve,
     schema,
@@ -267,6 +268,7 @@ def write_batch(
     # (ingesting the price index into one should make the constant-dollar macros usable).
     schema.upgrade(connection)
     resolve.apply(connection, batch)
+    currency.apply(connection, batch)
     errors = _subject_reference_errors(connection, batch) + claim_refs.errors(connection, batch)
     if errors:
         raise IngestError(errors)

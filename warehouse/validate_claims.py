@@ -29,6 +29,7 @@ from typing import Final
 
 import polars as pl
 
+from costboard.warehouse import currency
 from costboard.warehouse.errors import InputError
 from costboard.warehouse.readers import RawTable
 from costboard.warehouse.tables import CLAIMS
@@ -263,6 +264,7 @@ def claims(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN
         *_stated_on_checks(today),
         *_figure_checks(vocabulary, in_date_unit),
         *_provenance_checks(),
+        *currency.checks(vocabulary),
     ]
     run_checks(table, raw, checks)
 
@@ -296,6 +298,8 @@ def claims(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN
             "source_title": pl.when(pl.col("source_url").is_null()).then(pl.col("source_title")),
         },
         pl.col("source_title").alias("document_title"),
+        # Money in another currency: scaled to that currency here, to USD at write time.
+        currency.written_in(vocabulary),
     )
     raise_if(conflicting_duplicates(table, normalised, CLAIMS.key))
     return normalised

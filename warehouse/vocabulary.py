@@ -1,7 +1,9 @@
 """The controlled vocabulary: metrics, their base units, unit conversions, scopes, subject kinds.
 
 Every claim is normalised to its metric's base unit on ingest; the unit as written is kept
-beside it (``unit_as_written`` / ``value_as_written``) so nothing is lost.
+beside it (``unit_as_written`` / ``value_as_written``) so nothing is lost. Money written in
+another currency (``krw_billion``) is converted to US dollars by the exchange rate in force
+at the claim's date, itself a claim (warehouse/currency.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ class Unit:
     base: str
     factor: float  # multiply a value in this unit by ``factor`` to get the base unit
     description: str
+    #: Set for money in another currency (``krw_billion`` -> ``krw``): ``factor`` then reaches
+    #: that currency's unit (1e9 won), and the exchange rate in force at the claim's date the
+    #: base unit (CURRENCY_BASE), which no fixed factor can do.
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,42 @@ UNITS: dict[str, Unit] = _units(
     ("shares", "shares", 1.0, "shares"),
     ("shares_million", "shares", 1e6, "millions of shares"),
     ("shares_billion", "shares", 1e9, "billions of shares"),
+    ("usd_per_unit", "usd_per_unit", 1.0, "US dollars for one unit of the subject currency"),
 )
+
+#: The base unit money in another currency converts to (by an exchange_rate claim).
+CURRENCY_BASE = "usd"
+
+#: Currencies other than the US dollar a claim may be written in (ISO 4217 codes, lower case).
+#: An exchange_rate claim about one (subject: the code) gives US dollars per unit of it.
+CURRENCIES: dict[str, str] = {
+    "eur": "euros",
+    "gbp": "pounds sterling",
+    "cny": "Chinese yuan (renminbi)",
+    "krw": "South Korean won",
+    "jpy": "Japanese yen",
+}
+
+
+def _currency_units(currencies: Mapping[str, str]) -> dict[str, Unit]:
+    """Each currency's unit and its thousand/million/billion forms (factors to the currency)."""
+    scales = (("", 1.0, ""), ("_thousand", 1e3, "thousands of "))
+    scales += (("_million", 1e6, "millions of "), ("_billion", 1e9, "billions of "))
+    return {
+        f"{code}{suffix}": Unit(
+            f"{code}{suffix}",
+            CURRENCY_BASE,
+            factor,
+            f"{prefix}{name} (the factor reaches {code}; the {code} exchange_rate in force on "
+            "the claim's stated_on converts to US dollars)",
+            currency=code,
+        )
+        for code, name in currencies.items()
+        for suffix, factor, prefix in scales
+    }
+
+
+UNITS |= _currency_units(CURRENCIES)
 
 
 def _metrics(*rows: tuple[str, str, bool, str]) -> dict[str, Metric]:
@@ -120,7 +161,21 @@ METRICS: dict[str, Metric] = _metrics(
     ("price_change", "ratio", False, "relative change in a share or index price"),
     ("shares_outstanding", "shares", False, "shares outstanding"),
     ("training_start", "date", False, "when a training run started"),
+    # Company figures, not costs (like market_cap): no estimator models them.
+    ("funding_raised", "usd", False, "money a company raised from investors (scope company)"),
+    ("revenue", "usd", False, "a company's revenue over the stated period (scope company)"),
+    ("valuation", "usd", False, "what a company was valued at (scope company)"),
+    (
+        "exchange_rate",
+        "usd_per_unit",
+        False,
+        "US dollars for one unit of the subject currency (scope market); converts claims "
+        "written in that currency at their stated_on",
+    ),
 )
+
+#: The metric whose claims are exchange rates (about a currency: subject = its code).
+EXCHANGE_RATE = "exchange_rate"
 
 #: Units with this base are written as dates, not numbers: validation parses the ISO date and
 #: stores days since 1970-01-01, so dates compare and subtract like any other figure.
@@ -142,9 +197,10 @@ SCOPES: dict[str, str] = {
     "spec": "a hardware or model specification",
     "method": "a parameter of a cost-estimation method",
     "projection": "a forecast of a future cost",
+    "company": "a company as a whole: money raised, revenue, valuation",
 }
 
-SUBJECT_KINDS: tuple[str, ...] = ("model", "company", "chip", "ticker", "group")
+SUBJECT_KINDS: tuple[str, ...] = ("model", "company", "chip", "ticker", "group", "currency")
 
 
 def unit_fits_metric(unit: str, metric: str) -> bool:
@@ -183,6 +239,16 @@ class Vocabulary:
         """Units written as ISO dates (see DATE_BASE)."""
         return [u.name for u in self.units if u.base == DATE_BASE]
 
+    @cached_property
+    def unit_currencies(self) -> dict[str, str]:
+        """Unit -> the currency it is written in, for money in another currency."""
+        return {u.name: u.currency for u in self.units if u.currency is not None}
+
+    @cached_property
+    def currencies(self) -> list[str]:
+        """The currencies claims may be written in besides US dollars (exchange_rate subjects)."""
+        return sorted(set(self.unit_currencies.values()))
+
     def unit_fits_metric(self, unit: str, metric: str) -> bool:
         """True when ``unit`` converts to ``metric``'s base unit."""
         units, metrics = self.unit_table, self.metric_table
@@ -210,6 +276,15 @@ class Vocabulary:
                 found.append(f"unit '{unit.name}': factor {factor!r} is not a positive number")
             elif unit.base == DATE_BASE and factor != 1:
                 found.append(f"unit '{unit.name}': a date unit's factor must be 1")
+            if unit.currency is not None and not (
+                isinstance(unit.currency, str)
+                and NAME_PATTERN.match(unit.currency)
+                and unit.base == CURRENCY_BASE
+            ):
+                found.append(
+                    f"unit '{unit.name}': currency {unit.currency!r} must be a lower-case code "
+                    f"and the unit's base '{CURRENCY_BASE}'"
+                )
         if not isinstance(self.scopes, Mapping):
             found.append("scopes must be a mapping of name to description")
         else:

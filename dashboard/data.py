@@ -256,9 +256,11 @@ class Reader(SnapshotReader):
     def window_claims(
         self, snapshot_id: int, subjects: Sequence[str], window: Window
     ) -> pl.DataFrame:
-        """Claims about moves of these subjects, stated during the window or the day after.
+        """Claims about moves of these subjects, stated during the window or the day after, or
+        whose qualifier names a day in the window.
 
-        Reports of a day's close often carry the next day's date (CNBC's $595B is dated 28 Jan).
+        Reports of a day's close often carry the next day's date (CNBC's $595B is dated 28 Jan),
+        or a later one: CNBC's combined ~$800B loss ran on 31 Jan, qualified with 27 Jan.
         """
         return self.frame(
             snapshot_id,
@@ -268,10 +270,11 @@ class Reader(SnapshotReader):
             FROM {db}.claims
             WHERE list_contains(?::VARCHAR[], subject)
               AND metric IN ('market_cap_change', 'price_change')
-              AND stated_on BETWEEN ? AND ? + INTERVAL 1 DAY
+              AND (stated_on BETWEEN ? AND ? + INTERVAL 1 DAY
+                   OR TRY_CAST(qualifier AS DATE) BETWEEN ? AND ?)
             ORDER BY subject, metric, stated_on, claim_id
             """,
-            [list(subjects), window.start, window.end],
+            [list(subjects), window.start, window.end, window.start, window.end],
         )
 
     # ------------------------------------------------------------------ claims

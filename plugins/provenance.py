@@ -33,6 +33,13 @@ SOURCE_RANK: Final = {"primary": 0, "analysis": 1, "secondary": 2}
 _UNCLASSIFIED_RANK: Final = 0
 _FIGURE: Final = ("subject", "metric", "scope", "qualifier")
 _REASONS_SCHEMA: Final = {"claim_id": pl.String, "reason": pl.String}
+_PROVENANCE_COLUMNS: Final = {
+    "qualifier": pl.String(),
+    "source_kind": pl.String(),
+    "cites": pl.List(pl.String()),
+    "status": pl.String(),
+    "status_note": pl.String(),
+}
 
 
 def _rank() -> pl.Expr:
@@ -98,9 +105,21 @@ def _outranked_reasons(claims: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _with_provenance_columns(claims: pl.DataFrame) -> pl.DataFrame:
+    """``claims`` with the columns the rule reads (missing ones null: a claim that says
+    nothing of its provenance is a current, unclassified claim that cites nothing)."""
+    missing = [
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in _PROVENANCE_COLUMNS.items()
+        if name not in claims.columns
+    ]
+    return claims.with_columns(missing) if missing else claims
+
+
 def evidence_exclusions(claims: pl.DataFrame) -> pl.DataFrame:
     """``claim_id, reason`` of every claim of ``claims`` (as the ``claims`` view gives them)
     that does not enter the evidence, with the first rule (module doc) that leaves it out."""
+    claims = _with_provenance_columns(claims)
     by_status = _status_reasons(claims)
     rest = claims.join(by_status, on="claim_id", how="anti")
     restating = _restatement_reasons(rest)

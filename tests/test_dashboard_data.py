@@ -147,7 +147,7 @@ def test_window_claims_include_the_next_days_reports(reader: Reader, newest: int
     claims = reader.window_claims(
         newest, ["NVDA", "nvidia-broadcom"], Window(dt.date(2025, 1, 27), dt.date(2025, 1, 27))
     )
-    assert {"nvda-mcap-change-bloomberg", "nvidia-broadcom-mcap-change-sum"} <= set(
+    assert {"nvda-mcap-change-bloomberg", "cnbc-nvidia-broadcom-mcap-change"} <= set(
         claims["claim_id"]
     )
 

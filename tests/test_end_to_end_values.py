@@ -275,13 +275,17 @@ def test_nvidias_27_january_loss_is_bloombergs_589_billion_within_its_range(
 def test_the_nvidia_broadcom_loss_is_about_800_billion_and_bloomberg_reconciles(
     demo_home: Path,
 ) -> None:
+    # CNBC stated the combined ~$800B on 31 January, qualified with the trading day it
+    # describes: the group's estimate at that date is the 27th's move
     group = sql(
         demo_home,
         "SELECT value FROM estimates WHERE estimator = 'market_cap_move' AND scope = 'one_day' "
         "AND subject = 'nvidia-broadcom' AND metric = 'market_cap_change' "
-        "AND as_of = DATE '2025-01-27'",
+        "AND as_of = DATE '2025-01-31'",
     )
     assert abs(group[0]["value"] / -800e9 - 1) <= 0.01
+    cnbc = reconciled(demo_home, "cnbc-nvidia-broadcom-mcap-change", "market_cap_move")
+    assert cnbc["value"] == group[0]["value"] and cnbc["inside_range"] is True
     bloomberg = reconciled(demo_home, "nvda-mcap-change-bloomberg", "market_cap_move")
     assert bloomberg["claim_value"] == -589e9
     assert bloomberg["ratio"] == pytest.approx(-589e9 / bloomberg["value"], rel=1e-12)

@@ -19,7 +19,7 @@ from costboard.warehouse.config import WarehouseConfig
 DAY = dt.date(2025, 1, 10)
 LATER = dt.date(2025, 1, 20)
 SUBJECTS = "subject,kind\nm,model\nother,model\n"
-HEADER = "claim_id,subject,metric,scope,value,low,high,unit,claimant,stated_on,source_url\n"
+HEADER = "claim_id,subject,metric,scope,value,low,high,unit,claimant,stated_on,source_url,bound\n"
 #: claim_id -> (value, low, high) in US dollars
 CLAIMS = {
     "a-below": ("20", "", ""),
@@ -33,16 +33,31 @@ CLAIMS = {
 }
 
 
+#: claim_id -> (value, bound, inside model_a's 50-200): a bound agrees with a range that reaches
+#: past it (a floor: high >= value; a ceiling: low <= value)
+BOUNDS = {
+    "n-floor-reached": ("150", "lower", True),
+    "o-floor-above": ("250", "lower", False),
+    "p-ceiling-reached": ("60", "upper", True),
+    "q-ceiling-below": ("40", "upper", False),
+    "r-approximately-inside": ("150", "approximate", True),
+}
+
+
 def claim_rows() -> str:
     rows = [
-        f"{claim_id},m,training_cost,final_run,{value},{low},{high},usd,someone,{DAY},https://a.org/{claim_id}"
+        f"{claim_id},m,training_cost,final_run,{value},{low},{high},usd,someone,{DAY},https://a.org/{claim_id},"
         for claim_id, (value, low, high) in CLAIMS.items()
     ]
     rows += [
-        f"j-other-scope,m,training_cost,training_total,150,,,usd,someone,{DAY},https://a.org/j",
-        f"k-other-metric,m,hardware_spend,final_run,150,,,usd,someone,{DAY},https://a.org/k",
-        f"l-other-day,m,training_cost,final_run,150,,,usd,someone,{LATER},https://a.org/l",
-        f"m-other-subject,other,training_cost,final_run,150,,,usd,someone,{DAY},https://a.org/m",
+        f"{claim_id},m,training_cost,final_run,{value},,,usd,someone,{DAY},https://a.org/{claim_id},{bound}"
+        for claim_id, (value, bound, _) in BOUNDS.items()
+    ]
+    rows += [
+        f"j-other-scope,m,training_cost,training_total,150,,,usd,someone,{DAY},https://a.org/j,",
+        f"k-other-metric,m,hardware_spend,final_run,150,,,usd,someone,{DAY},https://a.org/k,",
+        f"l-other-day,m,training_cost,final_run,150,,,usd,someone,{LATER},https://a.org/l,",
+        f"m-other-subject,other,training_cost,final_run,150,,,usd,someone,{DAY},https://a.org/m,",
     ]
     return HEADER + "\n".join(rows) + "\n"
 
@@ -147,14 +162,24 @@ def test_an_estimate_of_zero_gives_no_ratio_but_still_a_range_answer(
     assert row(reconciled, "e-above", "model_b")["inside_range"] is False
 
 
-def test_only_estimates_of_the_same_metric_scope_subject_and_day_are_compared(
+def test_each_estimators_latest_estimate_of_the_same_subject_metric_and_scope_is_compared(
     reconciled: pl.DataFrame,
 ) -> None:
-    assert set(reconciled["claim_id"]) == set(CLAIMS) | {"l-other-day"}
+    assert set(reconciled["claim_id"]) == set(CLAIMS) | set(BOUNDS) | {"l-other-day"}
     later = row(reconciled, "l-other-day")
     assert (later["stated_on"], later["value"], later["ratio"]) == (LATER, 1000.0, 0.15)
     assert later["inside_range"] is False
-    assert reconciled.height == 2 * len(CLAIMS) + 1
+    # model_b has no estimate at LATER: its estimate of DAY still holds then
+    held = row(reconciled, "l-other-day", "model_b")
+    assert (held["value"], held["high"], held["inside_range"]) == (0.0, 300.0, True)
+    assert reconciled.height == 2 * (len(CLAIMS) + len(BOUNDS)) + 2
+
+
+@pytest.mark.parametrize("claim_id", list(BOUNDS))
+def test_a_bound_agrees_with_a_range_that_reaches_past_it(
+    reconciled: pl.DataFrame, claim_id: str
+) -> None:
+    assert row(reconciled, claim_id)["inside_range"] is BOUNDS[claim_id][2]
 
 
 def test_the_reconciliation_reads_in_claim_date_then_claim_then_estimator_order(

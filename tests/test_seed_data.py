@@ -60,12 +60,20 @@ def test_the_story_s_headline_figures_are_there_with_their_sources(
     assert found and all(url.startswith("http") for _, url in found)
 
 
-def test_the_800b_combined_loss_is_a_sum_attributed_as_such(connection) -> None:  # type: ignore[no-untyped-def]
-    claimant, note, members = connection.execute(
-        "SELECT c.claimant, c.note, s.members FROM claims c JOIN subjects s USING (subject) "
+def test_the_800b_combined_loss_is_cnbcs_own_approximate_statement_of_the_27th(connection) -> None:  # type: ignore[no-untyped-def]
+    (row,) = connection.execute(
+        "SELECT c.claimant, c.value, c.bound, c.qualifier, c.quote, s.members "
+        "FROM claims c JOIN subjects s USING (subject) "
         "WHERE c.subject = 'nvidia-broadcom' AND c.metric = 'market_cap_change'"
-    ).fetchone()
-    assert "sum" in claimant.lower() and members == ["NVDA", "AVGO"] and note
+    ).fetchall()
+    assert row == (
+        "CNBC",
+        -800e9,
+        "approximate",
+        "2025-01-27",
+        "losing a combined $800 billion in market cap on Monday",
+        ["NVDA", "AVGO"],
+    )
 
 
 def test_prices_cover_january_and_february_2025_with_adjusted_flags(connection) -> None:  # type: ignore[no-untyped-def]

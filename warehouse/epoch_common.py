@@ -20,6 +20,10 @@ from costboard.warehouse.readers import RawTable
 from costboard.warehouse.validate_claims import CLAIM_COLUMNS
 
 CLAIMANT = "Epoch AI"
+#: Epoch AI's databases compile figures from papers and add Epoch's own estimates: costboard
+#: counts their claims as an analysis, so a developer's own (primary) claim of the same figure
+#: is preferred as evidence (plugins/provenance.py), whichever was stated later.
+SOURCE_KIND = "analysis"
 MODELS_PAGE = "https://epoch.ai/data/ai-models"
 HARDWARE_PAGE = "https://epoch.ai/data/machine-learning-hardware"
 #: The first http(s) URL of a cell (a cell can hold several, separated by line breaks or commas).
@@ -229,6 +233,7 @@ def claims_table(
                 ),
                 pl.lit(spec.unit).alias("unit"),
                 pl.lit(CLAIMANT).alias("claimant"),
+                pl.lit(SOURCE_KIND).alias("source_kind"),
                 pl.col("stated_on").cast(pl.String),
                 "source_url",
                 "source_title",

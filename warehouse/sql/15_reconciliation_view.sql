@@ -1,5 +1,7 @@
 -- reconciliation: every claim against each estimate of the same subject, metric and scope
--- at the claim's date (that estimate used only evidence public by then). claim_value is the
+-- at the claim's date: the estimator's latest estimate at or before it (an estimate holds
+-- until the subject's next evidence date, and used only evidence public by then; a claim left
+-- out of the evidence has no evidence date of its own). claim_value is the
 -- claim's value, or the geometric middle of its range when it gave only a range.
 -- ratio = claim_value / estimate. inside_range says whether the claim agrees with the
 -- estimate's [low, high], by the claim's bound: an exact or approximate figure lies inside it;
@@ -27,5 +29,8 @@ SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier, c.claimant, c.stat
        END AS inside_range,
        e.snapshot_id, e.inputs, e.assumed, c.bound, c.status
 FROM claim_points AS c
-JOIN estimates AS e
-  ON e.subject = c.subject AND e.metric = c.metric AND e.scope = c.scope AND e.as_of = c.stated_on;
+JOIN (SELECT DISTINCT subject, metric, scope, estimator FROM estimates) AS k
+  USING (subject, metric, scope)
+ASOF JOIN estimates AS e
+  ON e.subject = c.subject AND e.metric = c.metric AND e.scope = c.scope
+ AND e.estimator = k.estimator AND c.stated_on >= e.as_of;

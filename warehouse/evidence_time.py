@@ -51,9 +51,3 @@ def pin(connection: duckdb.DuckDBPyConnection, until: dt.date | None) -> None:
         connection.execute(f"RESET VARIABLE {VARIABLE}")
     else:
         connection.execute(f"SET VARIABLE {VARIABLE} = ?::DATE", [until.isoformat()])
-
-
-def pinned(connection: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The evidence date ``connection`` is pinned to, or None."""
-    row = connection.execute(f"SELECT getvariable('{VARIABLE}')::DATE").fetchone()
-    return row[0] if row else None

@@ -22,7 +22,11 @@ SYMBOLS = {"lower": "triangle-up", "upper": "triangle-down"}
 CROSSED_OUT = ("misattributed", "retracted")
 CROSS_COLOUR = "#c62828"
 #: Where a column's claims and estimates sit, as offsets from the column's centre.
-CLAIMS_SPAN, ESTIMATES_SPAN = (-0.42, -0.04), (0.06, 0.42)
+CLAIMS_SPAN, ESTIMATES_SPAN = (-0.44, -0.2), (0.14, 0.44)
+#: Where a column's labels start: a lane of their own between its claims and its estimates.
+LABEL_X = -0.17
+#: Labels: at most one per band of the log axis, and none closer than the gap (powers of ten).
+LABEL_BAND, LABEL_GAP = 0.3, 0.25
 
 
 def scope_order(rungs: pl.DataFrame) -> list[str]:
@@ -115,14 +119,19 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
     scopes = scope_order(drawn)
     placed = _positions(drawn, scopes)
     placed = placed.with_columns(hover=hover_texts(placed))
+    labelled = labelled_claims(placed)
     colours = {scope: PALETTE[i % len(PALETTE)] for i, scope in enumerate(scopes)}
     result = go.Figure()
     for scope in scopes:
         mine = placed.filter(pl.col("scope") == scope)
         claims = mine.filter(pl.col("kind") == "claim")
         estimates = mine.filter(pl.col("kind") == "estimate")
+        result.add_trace(_legend_entry(scope, colours[scope]))
         result.add_trace(_estimate_trace(estimates, scope, colours[scope]))
         result.add_trace(_claim_trace(claims, scope, colours[scope]))
+        result.add_trace(
+            _label_trace(claims.filter(pl.col("claim_id").is_in(list(labelled))), scope)
+        )
     if not placed.filter(pl.col("kind") == "estimate").is_empty():
         # One legend entry says what the bars are; the bars themselves take their scope's colour.
         result.add_trace(
@@ -134,6 +143,7 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
                 marker={
                     "symbol": "line-ew-open",
                     "size": 14,
+                    "color": "#616e7c",
                     "line": {"color": "#616e7c", "width": 3},
                 },
                 error_y={"type": "data", "array": [1], "color": "#616e7c", "thickness": 5},
@@ -151,6 +161,7 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
                 marker={
                     "symbol": "x-thin-open",
                     "size": 22,
+                    "color": CROSS_COLOUR,
                     "line": {"color": CROSS_COLOUR, "width": 3},
                 },
                 hovertext=crossed["hover"].to_list(),
@@ -210,34 +221,82 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
     return result
 
 
+def labelled_claims(rungs: pl.DataFrame) -> set[str]:
+    """The claims whose figure is printed in the column's label lane: in each scope, one per
+    :data:`LABEL_BAND` of the log axis, the current claim whose figure is stated most often
+    (then the largest); of two chosen closer than :data:`LABEL_GAP`, the first in that order.
+    So labels do not print over each other; hover shows every claim."""
+    claims = rungs.filter(pl.col("kind") == "claim").with_columns(
+        position=pl.col("magnitude").log10(),
+        band=(pl.col("magnitude").log10() / LABEL_BAND).floor(),
+        current=pl.col("status") == "current",
+        times=pl.len().over("scope", "figure"),
+    )
+    chosen = (
+        claims.sort(["current", "times", "magnitude"], descending=True)
+        .unique(["scope", "band"], keep="first", maintain_order=True)
+        .with_columns(priority=pl.int_range(pl.len()))
+        .select("scope", "claim_id", "position", "priority")
+    )
+    crowded = chosen.join(chosen, on="scope", suffix="_other").filter(
+        (pl.col("priority_other") < pl.col("priority"))
+        & ((pl.col("position") - pl.col("position_other")).abs() < LABEL_GAP)
+    )
+    return set(chosen["claim_id"]) - set(crowded["claim_id"])
+
+
+def _legend_entry(scope: str, colour: str) -> go.Scatter:
+    """The scope's legend entry (a plain circle in its colour: its claims' markers vary)."""
+    return go.Scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        name=scope.replace("_", " "),
+        legendgroup=scope,
+        marker={"symbol": "circle", "size": 11, "color": colour},
+        meta={"kind": "legend", "scope": scope},
+    )
+
+
 def _claim_trace(claims: pl.DataFrame, scope: str, colour: str) -> go.Scatter:
     symbol = pl.col("magnitude_bound").replace_strict(SYMBOLS, default="circle")
     # A disputed claim is drawn open: it stands, but someone contests it.
     symbol = pl.when(pl.col("status") == "disputed").then(symbol + "-open").otherwise(symbol)
-    # Labels alternate sides, smallest first, so two claims of about the same size
-    # (DeepSeek's $5.328M pre-training and Epoch's $5.3M) do not print over each other.
-    side = pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.lit("middle right"))
-    shown = claims.sort("x").with_columns(symbol=symbol, side=side.otherwise(pl.lit("middle left")))
+    shown = claims.sort("x").with_columns(symbol=symbol)
     return go.Scatter(
         x=shown["x"].to_list(),
         y=shown["magnitude"].to_list(),
-        mode="markers+text",
-        name=scope.replace("_", " "),
+        mode="markers",
+        name=f"{scope.replace('_', ' ')}: claims",
         legendgroup=scope,
+        showlegend=False,
         marker={
             "symbol": shown["symbol"].to_list(),
             "size": 13,
             "color": colour,
             "line": {"color": "#1f2933", "width": 1},
         },
-        # The figure as text beside its marker: the bound reads "> $500M", "~ $800B loss".
-        text=shown["figure"].to_list(),
-        textposition=shown["side"].to_list(),
-        textfont={"size": 10, "color": "#1f2933"},
         hovertext=shown["hover"].to_list(),
         hoverinfo="text",
         customdata=shown["claim_id"].to_list(),
         meta={"kind": "claims", "scope": scope},
+    )
+
+
+def _label_trace(claims: pl.DataFrame, scope: str) -> go.Scatter:
+    """The labelled claims' figures in the column's label lane: "> $500M", "~ $800B loss"."""
+    return go.Scatter(
+        x=(claims["column"] + LABEL_X).to_list(),
+        y=claims["magnitude"].to_list(),
+        mode="text",
+        text=claims["figure"].to_list(),
+        textposition="middle right",
+        textfont={"size": 11, "color": "#1f2933"},
+        hoverinfo="skip",
+        showlegend=False,
+        legendgroup=scope,
+        customdata=claims["claim_id"].to_list(),
+        meta={"kind": "labels", "scope": scope},
     )
 
 

@@ -86,7 +86,8 @@ def layout(snapshot: str | None = None, subject: str | list[str] | None = None, 
                 "bound (“up to”), ~ approximate, ✕ misattributed or retracted, an open marker "
                 "disputed. On the right, each estimator's latest low–high range for the same "
                 "subject and scope, with its central value. A market move is a loss: it is "
-                "placed by its size.",
+                "placed by its size. Labels print the most-stated figure at each height; "
+                "hover a marker for every claim.",
                 className="lede",
             ),
             ui.snapshot_bar(PAGE, reader, pinned),

@@ -238,17 +238,24 @@ def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def human(value: float | None, unit: str | None = None) -> str:
-    """5576000 usd -> $5.58M; 1.6e9 usd -> $1.60B; 0.1947 ratio -> 0.195."""
+    """5576000 usd -> $5.58M; 1.6e9 usd -> $1.60B; 0.1947 ratio -> 0.195; 4.02e24 FLOP -> 4.02e24.
+
+    ``claim_display.human_expr`` is the same rule over frame columns.
+    """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     sign = "-" if value < 0 else ""
     size = abs(value)
-    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if size >= threshold:
-            number = f"{size / threshold:.3g}{suffix}"
-            break
+    if size >= 1e15:  # FLOP counts read better as powers of ten than as "4.02e+12T"
+        mantissa, exponent = f"{size:.2e}".split("e")
+        number = f"{float(mantissa):g}e{int(exponent)}"
     else:
-        number = f"{size:.3g}"
+        for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+            if size >= threshold:
+                number = f"{size / threshold:.3g}{suffix}"
+                break
+        else:
+            number = f"{size:.3g}"
     if unit == "usd":
         return f"{sign}${number}"
     return f"{sign}{number}" + (f" {unit}" if unit and unit not in ("ratio", "count") else "")

@@ -27,6 +27,7 @@ import polars as pl
 from costboard.dashboard.snapshots import CatalogCopies as CatalogCopies
 from costboard.dashboard.snapshots import SnapshotReader, alias
 from costboard.dashboard.snapshots import file_cache as file_cache
+from costboard.plugins.claim_standing import subject_claims
 from costboard.warehouse import constant_dollars, history
 from costboard.warehouse import estimates as estimate_store
 
@@ -34,6 +35,17 @@ from costboard.warehouse import estimates as estimate_store
 SNAPSHOT_CHOICES = 500
 #: The most rows a claims-grid page or a CSV export asks for.
 MAX_EXPORT_ROWS = 100_000
+#: What a chart's claim marker needs beyond the figure (claim_markers draws them).
+STANDING_COLUMNS = ("bound", "status", "status_note", "outlet", "stated_on_precision", "checks")
+#: The claims grid's rows: the claims view with its cites as text and its claim_checks
+#: findings joined, so the grid filters and sorts on both like any other text column.
+CLAIMS_GRID = """
+    (SELECT c.* REPLACE (array_to_string(c.cites, '; ') AS cites), k.checks
+     FROM {db}.claims AS c
+     LEFT JOIN (SELECT claim_id, string_agg("check" || ': ' || detail, '; '
+                                            ORDER BY "check", detail) AS checks
+                FROM {db}.claim_checks GROUP BY claim_id) AS k USING (claim_id))
+"""
 
 
 @dataclass(frozen=True)
@@ -148,21 +160,36 @@ class Reader(SnapshotReader):
         (the ``claims_in_usd_of`` macro), so claims and estimates stay comparable.
         """
         if usd_of is not None:
-            return self.read(snapshot_id, constant_dollars.claims, list(subjects), usd_of)
-        return self.frame(
-            snapshot_id,
-            """
-            SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier, c.value, c.low,
-                   c.high, c.unit, c.value_as_written, c.unit_as_written, c.claimant,
-                   c.stated_on, c.quote, c.source_url, c.source_title
-            FROM {db}.claims AS c
-            WHERE list_contains(?::VARCHAR[], c.subject)
-              AND (c.subject, c.metric, c.scope) IN
-                  (SELECT DISTINCT subject, metric, scope FROM {db}.estimates)
-            ORDER BY c.stated_on, c.claim_id
-            """,
-            [list(subjects)],
+            claims = self.read(snapshot_id, constant_dollars.claims, list(subjects), usd_of)
+        else:
+            claims = self.frame(
+                snapshot_id,
+                """
+                SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier, c.value, c.low,
+                       c.high, c.unit, c.value_as_written, c.unit_as_written, c.claimant,
+                       c.stated_on, c.quote, c.source_url, c.source_title
+                FROM {db}.claims AS c
+                WHERE list_contains(?::VARCHAR[], c.subject)
+                  AND (c.subject, c.metric, c.scope) IN
+                      (SELECT DISTINCT subject, metric, scope FROM {db}.estimates)
+                ORDER BY c.stated_on, c.claim_id
+                """,
+                [list(subjects)],
+            )
+        # Each claim's bound, status and checks, from the one standing read the claim table
+        # shows too (the constant-dollar macro knows nothing of them).
+        standing = self.claim_standing(snapshot_id, subjects)
+        return claims.join(
+            standing.select("claim_id", *STANDING_COLUMNS),
+            on="claim_id",
+            how="left",
+            maintain_order="left",
         )
+
+    def claim_standing(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
+        """Every claim of the subjects with whether it is evidence and why not, and its
+        claim_checks findings (costboard.plugins.claim_standing: what --explain shows)."""
+        return self._per_subject(snapshot_id, subject_claims, subjects)
 
     def reconciliation(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
         """Each of the subjects' claims against each estimate of its metric and scope."""
@@ -265,7 +292,7 @@ class Reader(SnapshotReader):
         return self.frame(
             snapshot_id,
             """
-            SELECT claim_id, subject, metric, scope, value, low, high, unit, claimant,
+            SELECT claim_id, subject, metric, scope, value, low, high, unit, bound, claimant,
                    stated_on, quote, source_url, source_title
             FROM {db}.claims
             WHERE list_contains(?::VARCHAR[], subject)
@@ -296,11 +323,11 @@ class Reader(SnapshotReader):
         """
         rows = self.frame(
             snapshot_id,
-            f"SELECT * FROM {{db}}.claims WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
+            f"SELECT * FROM {CLAIMS_GRID} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
             [*params, min(limit, MAX_EXPORT_ROWS), offset],
         )
         total = self.frame(
-            snapshot_id, f"SELECT count(*) AS n FROM {{db}}.claims WHERE {where}", list(params)
+            snapshot_id, f"SELECT count(*) AS n FROM {CLAIMS_GRID} WHERE {where}", list(params)
         )
         return rows, int(total["n"][0])
 

@@ -16,6 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
+from costboard.dashboard.claim_markers import CLAIM_COLOUR, claim_trace
 from costboard.dashboard.components import human
 from costboard.plugins.evidence import middle
 
@@ -33,7 +34,6 @@ PALETTE = (
     "#B279A2",
     "#4E79A7",
 )
-CLAIM_COLOUR = "#111111"
 
 
 def colours(names: Sequence[str]) -> dict[str, str]:
@@ -98,26 +98,6 @@ def log_ticks(values: Sequence[float], unit: str) -> tuple[list[float], list[str
             if low / 1.5 <= tick <= high * 1.5:
                 ticks.append(tick)
     return ticks, [human(t, "usd" if unit == "usd" else None) for t in ticks]
-
-
-def _claim_hover(row: Mapping[str, Any]) -> str:
-    written = row.get("value_as_written")
-    as_written = (
-        f" ({written:g} {row['unit_as_written']})"
-        if written is not None and row.get("unit_as_written")
-        else ""
-    )
-    span = ""
-    if row.get("low") is not None or row.get("high") is not None:
-        span = f"<br>range {human(row.get('low'), row['unit'])} – {human(row.get('high'), row['unit'])}"
-    quote = f"<br>“{_clip(row['quote'], 140)}”" if row.get("quote") else ""
-    source = row.get("source_title") or row.get("source_url") or ""
-    return (
-        f"<b>{_escape(row['claimant'])}</b> · {row['stated_on']}<br>"
-        f"{human(row['point'], row['unit'])}{_escape(as_written)}{span}"
-        f"{_escape(quote)}<br><i>{_escape(_clip(source, 90))}</i>"
-        f"<br>{_escape(row['claim_id'])}"
-    )
 
 
 def _escape(text: str) -> str:
@@ -250,41 +230,10 @@ def estimate_figure(
             )
         )
     if not own_claims.is_empty():
-        # One rule for a claim's point: the evidence frame's (costboard.plugins.evidence.middle).
-        rows = own_claims.with_columns(middle().alias("point")).to_dicts()
-        points = [r["point"] for r in rows]
-        values += [p for p in points if p is not None]
-        figure.add_trace(
-            go.Scatter(
-                x=[r["stated_on"] for r in rows],
-                y=points,
-                mode="markers",
-                name="claims",
-                marker={
-                    "symbol": "diamond",
-                    "size": 13,
-                    "color": "white",
-                    "line": {"color": CLAIM_COLOUR, "width": 2},
-                },
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        (r["high"] - p) if r.get("high") is not None and p is not None else 0
-                        for r, p in zip(rows, points, strict=True)
-                    ],
-                    "arrayminus": [
-                        (p - r["low"]) if r.get("low") is not None and p is not None else 0
-                        for r, p in zip(rows, points, strict=True)
-                    ],
-                    "color": CLAIM_COLOUR,
-                    "thickness": 1,
-                },
-                hovertext=[_claim_hover(r) for r in rows],
-                hoverinfo="text",
-                meta={"kind": "claims", "subject": panel.subject},
-            )
-        )
+        # Shapes by bound and status, hover with outlet, status and checks: claim_markers.
+        trace = claim_trace(own_claims, panel.subject)
+        values += [p for p in trace.y if p is not None]
+        figure.add_trace(trace)
     logarithmic = bool(values) and all(v > 0 for v in values)
     ticks, labels = log_ticks(values, panel.unit) if logarithmic else ([], [])
     figure.update_layout(

@@ -161,7 +161,9 @@ def test_overview_draws_one_line_per_estimator_and_the_claims(
     app: dash.Dash, context: None, newest: int
 ) -> None:
     overview = page("overview")
-    charts, reconciliation, _options, status, state = overview.update(newest, ["deepseek-v3"])
+    charts, reconciliation, claim_rows, _options, status, state = overview.update(
+        newest, ["deepseek-v3"]
+    )
     figures = [chart.children.figure for chart in charts]
     lines = {t.meta["estimator"] for f in figures for t in f.data if t.meta["kind"] == "estimate"}
     assert lines == {
@@ -172,6 +174,12 @@ def test_overview_draws_one_line_per_estimator_and_the_claims(
     }
     assert any(t.meta["kind"] == "claims" for f in figures for t in f.data)
     assert {r["claim_id"] for r in reconciliation} >= {"v3-training-cost-final-run"}
+    # Below, every claim of the subject: an input no chart draws, a restatement left out.
+    standing = {r["claim_id"]: r["evidence"] for r in claim_rows}
+    assert standing["v3-gpu-hours-total"] == "yes"
+    assert standing["cnbc-v3-final-run-cost"].startswith(
+        "no: restates claim v3-training-cost-final-run"
+    )
     assert status == "the newest snapshot"
     assert state["search"] == f"?snapshot={newest}&subject=deepseek-v3"
 

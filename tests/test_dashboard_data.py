@@ -121,6 +121,10 @@ def test_estimates_and_claims_are_read_for_the_subjects_asked(reader: Reader, ne
     assert "v3-training-cost-final-run" in claims["claim_id"].to_list()
     # Only claims some estimator answers: GPU-hours are an input, not a comparable figure.
     assert "v3-gpu-hours-total" not in claims["claim_id"].to_list()
+    # Each with what its chart marker needs: its bound, status and checks.
+    assert set(data.STANDING_COLUMNS) <= set(claims.columns)
+    cnbc = claims.filter(pl.col("claim_id") == "cnbc-v3-final-run-cost").row(0, named=True)
+    assert cnbc["outlet"] == "CNBC" and cnbc["status"] == "current"
 
 
 def test_the_deepseek_story_reconciles(reader: Reader, newest: int) -> None:

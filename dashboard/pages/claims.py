@@ -17,12 +17,13 @@ from dash import Input, Output, State, callback, dcc, html
 
 from costboard.dashboard import components as ui
 from costboard.dashboard import grid_sql
+from costboard.dashboard.claim_display import with_display_columns
 from costboard.dashboard.data import MAX_EXPORT_ROWS
 
 PAGE = "claims"
 dash.register_page(__name__, path="/claims", name="Claims", title="costboard · claims", order=2)
 
-#: Every column the grid can show, filter and sort on, with its kind.
+#: Every column the grid can filter and sort on (in the warehouse), with its kind, in order.
 KINDS = {
     "subject": "text",
     "metric": "text",
@@ -32,8 +33,16 @@ KINDS = {
     "low": "number",
     "high": "number",
     "unit": "text",
+    "bound": "text",
     "claimant": "text",
+    "outlet": "text",
     "stated_on": "date",
+    "stated_on_precision": "text",
+    "source_kind": "text",
+    "cites": "text",
+    "status": "text",
+    "status_note": "text",
+    "checks": "text",
     "source_url": "text",
     "quote": "text",
     "value_as_written": "number",
@@ -42,6 +51,15 @@ KINDS = {
     "note": "text",
     "claim_id": "text",
 }
+#: Shown, not filtered or sorted: made from the row's own columns (claim_display).
+FIGURE_COLUMN = ui.column(
+    "figure",
+    "claim",
+    width=130,
+    filter=False,
+    sortable=False,
+    headerTooltip=("the value with its bound: > more than, < up to, ~ about"),
+)
 DEFAULT_ORDER = '"stated_on" DESC, "claim_id"'
 BLOCK = 100
 FILTER_PARAMS = {"buttons": ["reset"], "debounceMs": 400}
@@ -49,11 +67,26 @@ FILTER_PARAMS = {"buttons": ["reset"], "debounceMs": 400}
 
 def columns(sort: list[dict[str, str]]) -> list[dict[str, Any]]:
     sorted_by = {s["colId"]: s["sort"] for s in sort}
-    widths = {"claim_id": 220, "quote": 260, "note": 260, "source_title": 240}
-    defs = []
+    widths = {
+        "claim_id": 220,
+        "quote": 260,
+        "note": 260,
+        "source_title": 240,
+        "status_note": 260,
+        "checks": 320,
+    }
+    defs = [FIGURE_COLUMN]
     for field, kind in KINDS.items():
         if field == "source_url":
-            definition = ui.link_column("source_url", "source", text_field="source_title")
+            # A claim without a URL shows its outlet and title as text, never as a link.
+            definition = ui.link_column("source_url", "source", text_field="source_label")
+        elif field == "stated_on":
+            # Filtered and sorted as a date; shown as precise as the source ("2025-01").
+            definition = ui.column(
+                field,
+                kind=kind,
+                valueFormatter={"function": "params.data ? params.data.stated : params.value"},
+            )
         else:
             definition = ui.column(field, kind=kind, width=widths.get(field))
         definition["filterParams"] = FILTER_PARAMS
@@ -95,7 +128,7 @@ def page_of(snapshot_id: int, request: dict[str, Any]) -> dict[str, Any]:
         offset=start,
         limit=max(end - start, 1),
     )
-    return {"rowData": ui.rows(frame), "rowCount": total}
+    return {"rowData": ui.rows(with_display_columns(frame)), "rowCount": total}
 
 
 def layout(
@@ -137,8 +170,11 @@ def layout(
             html.H1("Claims"),
             html.P(
                 "Every sourced figure: who said it, about what, what it measures and covers, "
-                "when and where. Values are in each metric's base unit; the as-written columns "
-                "keep the source's own number and unit. Click a row for its versions.",
+                "when and where. Values are in each metric's base unit; the claim column shows "
+                "the value with its bound (> more than, < up to, ~ about), the as-written "
+                "columns the source's own number and unit. Status, source kind and cites say "
+                "how the claim reached us; checks are the claim_checks findings. Click a row "
+                "for its versions.",
                 className="lede",
             ),
             ui.snapshot_bar(PAGE, reader, pinned),
@@ -295,4 +331,5 @@ def download(_: int, request: dict[str, Any] | None, snapshot_id: int) -> Any:
     )
     # A cut export says so in its name rather than passing for the whole table.
     cut = f"-first-{frame.height}-of-{total}" if total > frame.height else ""
-    return dcc.send_string(frame.write_csv(), f"claims-snapshot-{snapshot_id}{cut}.csv")
+    shown = with_display_columns(frame).drop("stated", "source_label")
+    return dcc.send_string(shown.write_csv(), f"claims-snapshot-{snapshot_id}{cut}.csv")

@@ -16,6 +16,7 @@ from dash import Input, Output, callback, dcc, html
 
 from costboard.dashboard import components as ui
 from costboard.dashboard import estimators, views
+from costboard.dashboard.claim_display import with_display_columns
 from costboard.dashboard.data import Window
 
 PAGE = "market"
@@ -34,7 +35,16 @@ WINDOW_COLUMNS = [
     ui.column("claimant", width=200),
     ui.column("stated_on", "stated on", width=120),
     ui.column("metric", width=150),
-    ui.column("claim_value", "claimed", kind="number"),
+    # Shown with its bound ("< -$595B": a fall of more than $595B); the CSV keeps the number.
+    ui.column(
+        "claim_value",
+        "claimed",
+        kind="number",
+        valueFormatter={
+            "function": "params.data && params.data.figure ? params.data.figure"
+            " : costboardNumber(params.value)"
+        },
+    ),
     ui.column("ratio", "claimed / computed", kind="number", width=170),
     ui.link_column("source_url", "source", text_field="source_title"),
     ui.column("claim_id", "claim id", width=220),
@@ -199,6 +209,9 @@ def window_rows(
     moves = moves.filter(pl.col("subject").is_in(subjects))
     claims = reader.window_claims(snapshot_id, subjects, window)
     table = views.window_table(moves, groups["subject"].to_list(), claims)
+    # Each claim's figure as the source bounded it, beside the number the ratio uses.
+    figures = with_display_columns(claims).select("claim_id", "figure")
+    table = table.join(figures, on="claim_id", how="left", maintain_order="left")
     return table, ui.rows(table)
 
 
@@ -213,9 +226,7 @@ def summary_cards(table: pl.DataFrame) -> list[html.Div]:
         claims: list[Any] = []
         for r in said:
             claims += [", " if claims else "claimed: "]
-            claims.append(
-                ui.link(r["source_url"], f"{r['claimant']} {ui.human(r['claim_value'], 'usd')}")
-            )
+            claims.append(ui.link(r["source_url"], f"{r['claimant']} {r['figure']}"))
         cards.append(
             html.Div(
                 [

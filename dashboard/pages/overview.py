@@ -19,8 +19,8 @@ import dash
 import polars as pl
 from dash import Input, Output, callback, html
 
+from costboard.dashboard import claim_table, views
 from costboard.dashboard import components as ui
-from costboard.dashboard import views
 from costboard.dashboard.data import Reader, default_subjects
 from costboard.warehouse import constant_dollars
 from costboard.warehouse.constant_dollars import NoConstantDollars
@@ -202,8 +202,10 @@ def layout(
             html.H1("Estimates over evidence time"),
             html.P(
                 "Each estimator's central value at every evidence date (using only what was "
-                "public by then), in its low–high band; the claims as diamonds. Compare like "
-                "with like: each chart is one metric and scope.",
+                "public by then), in its low–high band; the claims as markers (a diamond, a "
+                "triangle pointing up for a floor and down for a ceiling, a grey ✕ for a "
+                "misattributed or retracted claim). Compare like with like: each chart is one "
+                "metric and scope.",
                 className="lede",
             ),
             ui.snapshot_bar(PAGE, reader, pinned),
@@ -258,6 +260,17 @@ def layout(
             ui.grid(
                 "overview-reconciliation", RECONCILIATION_COLUMNS, filename="reconciliation.csv"
             ),
+            html.H2("Every claim and its standing"),
+            html.P(
+                "Every claim about the chosen subjects, including those no estimator models "
+                "and those left out of the evidence: evidence says yes, or no and why (a "
+                "misattributed or retracted claim, a restatement of the claim it cites, a "
+                "claim outranked by a better source); checks are the claim_checks findings. "
+                "Figures as the source bounded them (> more than, < up to, ~ about), dates as "
+                "precise as the source.",
+                className="lede",
+            ),
+            ui.grid(claim_table.GRID, claim_table.COLUMNS, filename="claims-standing.csv"),
             ui.url_store(PAGE),
         ]
     )
@@ -266,6 +279,7 @@ def layout(
 @callback(
     Output("overview-charts", "children"),
     Output(ui.grid_id("overview-reconciliation"), "rowData"),
+    Output(ui.grid_id(claim_table.GRID), "rowData"),
     Output("overview-subject", "options"),
     Output("overview-snapshot-status", "children"),
     Output({"type": "url-state", "page": PAGE}, "data"),
@@ -297,6 +311,7 @@ def update(
     return (
         shown,
         ui.rows(reconciliation),
+        claim_table.rows(reader.claim_standing(snapshot_id, picked)),
         subject_options(subjects),
         ui.snapshot_status(snapshot_id, reader.latest_id()),
         ui.url_state(

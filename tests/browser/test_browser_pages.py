@@ -182,15 +182,16 @@ def test_the_event_window_sets_the_589b_and_800b_claims_beside_the_computed_move
         "base_date": "2025-01-24",
         "end_date": "2025-01-27",
     }
+    # A claim reads as its source bounded it: Bloomberg's figure is exact, CNBC's "about".
     assert (nvidia["claim_value"], nvidia["market_cap_change"], nvidia["ratio"]) == (
-        "-589B",
+        "-$589B",
         "-600.2B",
         "0.9813",  # 589 / 600.2
     )
     pair = row_where(rows, claim_id="cnbc-nvidia-broadcom-mcap-change")
     assert (pair["subject"], pair["kind"]) == ("nvidia-broadcom", "group")
     assert (pair["claim_value"], pair["market_cap_change"], pair["ratio"]) == (
-        "-800B",
+        "~ -$800B",
         "-797.6B",
         "1.003",  # CNBC's ~800 / 797.6
     )
@@ -202,7 +203,7 @@ def test_the_event_window_sets_the_589b_and_800b_claims_beside_the_computed_move
     assert browser.driver.find_element(By.ID, "market-move-nvidia-broadcom").text == "-$798B"
     summary = browser.driver.find_element(By.ID, "market-window-summary").text
     assert "claimed: Bloomberg -$589B" in summary
-    assert "claimed: costboard (sum of Bloomberg and CNBC reports) -$789B" in summary
+    assert "CNBC ~ -$800B" in summary  # CNBC's combined loss, stated directly (seed)
 
 
 def test_a_market_link_restores_its_measure_and_plots_the_seed_closes(browser: Browser) -> None:
@@ -258,7 +259,8 @@ def test_a_claims_filter_in_the_link_shows_exactly_the_seed_claims_it_selects(
         for r in seed
         if r["subject"].lower() == "deepseek-v3" and r["metric"].lower() == "training_cost"
     }
-    assert len(expected) == 6  # the seed's V3 cost claims: DeepSeek's four, Epoch's two
+    # the seed's V3 cost claims: DeepSeek's four, Epoch's two, CNBC's restatement of $5.576M
+    assert len(expected) == 7
     text = json.dumps(wanted, separators=(",", ":"))
     browser.open(f"/claims?snapshot={snapshot}&filter={quote(text)}", "[id*='claims'] .ag-row")
     assert claims_count(browser) == f"{len(expected)} claims match at snapshot {snapshot}"
@@ -268,6 +270,14 @@ def test_a_claims_filter_in_the_link_shows_exactly_the_seed_claims_it_selects(
     headline = row_where(rows, claim_id="v3-training-cost-final-run")
     assert (headline["value"], headline["claimant"]) == ("5.576M", "DeepSeek-AI")
     assert browser.cell_text("claims", "v3-training-cost-final-run", "value") == "5.576M"
+    # How the restatement reached us, as the seed says: CNBC, secondary, citing DeepSeek's claim.
+    restated = row_where(rows, claim_id="cnbc-v3-final-run-cost")
+    assert (restated["outlet"], restated["source_kind"], restated["cites"]) == (
+        "CNBC",
+        "secondary",
+        "v3-training-cost-final-run",
+    )
+    assert restated["figure"] == "$5.58M" and restated["stated_on"] == "2025-01-31"
     assert json.loads(params(browser)["filter"][0]) == wanted  # the link keeps the filter
 
 

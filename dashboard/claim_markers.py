@@ -1,0 +1,128 @@
+"""The overview chart's claim markers: a claim's shape says how it bounds the figure, its
+colour whether it is evidence (a pure function of a claims frame; no Dash here).
+
+- an exact figure is a diamond, as before; an approximate one too, with "~" in its hover;
+- a lower bound ("more than $500M") is a triangle pointing up, an upper bound ("up to
+  $944M") one pointing down: the true figure lies that way;
+- a misattributed or retracted claim is an ✕ in grey: drawn where the source put it, but
+  never evidence (the provenance rule leaves it out).
+
+The hover names the claimant and outlet, the date at its precision, the figure with its
+bound, the quote, the status and its note, and the claim's checks (claim_checks). The ladder
+page draws the same shapes (ladder_figure.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import Any, Final
+
+import plotly.graph_objects as go
+import polars as pl
+
+from costboard.dashboard.claim_display import with_display_columns
+from costboard.plugins.evidence import middle
+from costboard.warehouse.validate_claims import NOT_EVIDENCE_STATUSES
+
+CLAIM_COLOUR: Final = "#111111"
+#: The colour of a claim that is not evidence (misattributed, retracted).
+CROSSED_OUT_COLOUR: Final = "#9aa5b1"
+#: Marker symbols by bound; anything else (exact, approximate) is a diamond.
+SYMBOLS: Final = {"lower": "triangle-up", "upper": "triangle-down"}
+DEFAULT_SYMBOL: Final = "diamond"
+CROSSED_OUT_SYMBOL: Final = "x"
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _text(row: Mapping[str, Any], key: str) -> str:
+    """A row's text made safe for plotly's HTML-ish hover ("" when missing)."""
+    value = row.get(key)
+    return escape(str(value), quote=False) if value not in (None, "") else ""
+
+
+def hover(row: Mapping[str, Any]) -> str:
+    """One claim's hover: who and where, when, the figure with its bound, the quote, status
+    and checks, the source."""
+    outlet = f" · {_text(row, 'outlet')}" if row.get("outlet") else ""
+    written = row.get("value_as_written")
+    as_written = (
+        f" ({written:g} {_text(row, 'unit_as_written')})"
+        if written is not None and row.get("unit_as_written")
+        else ""
+    )
+    lines = [
+        f"<b>{_text(row, 'claimant')}</b>{outlet} · {_text(row, 'stated')}",
+        f"{_text(row, 'figure')}{as_written}",
+    ]
+    if row.get("quote"):
+        lines.append("“" + escape(_clip(row["quote"], 140), quote=False) + "”")
+    status = row.get("status") or "current"
+    if status != "current":
+        note = f": {_text(row, 'status_note')}" if row.get("status_note") else ""
+        lines.append(f"<b>{escape(status)}</b>{note}")
+    if row.get("checks"):
+        lines.append("checks: " + escape(_clip(row["checks"], 240), quote=False))
+    source = row.get("source_title") or row.get("source_url") or ""
+    if source:
+        lines.append("<i>" + escape(_clip(source, 90), quote=False) + "</i>")
+    lines.append(_text(row, "claim_id"))
+    return "<br>".join(lines)
+
+
+def marker_style(claims: pl.DataFrame) -> pl.DataFrame:
+    """Each claim's ``symbol`` and ``colour`` (by its bound and status), ``crossed_out``."""
+    crossed = pl.col("status").fill_null("current").is_in(NOT_EVIDENCE_STATUSES)
+    symbol = pl.col("bound").fill_null("exact").replace_strict(SYMBOLS, default=DEFAULT_SYMBOL)
+    frame = claims
+    for name, default in (("bound", "exact"), ("status", "current")):
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(default, pl.String).alias(name))
+    return frame.with_columns(
+        crossed_out=crossed,
+        symbol=pl.when(crossed).then(pl.lit(CROSSED_OUT_SYMBOL)).otherwise(symbol),
+        colour=pl.when(crossed).then(pl.lit(CROSSED_OUT_COLOUR)).otherwise(pl.lit(CLAIM_COLOUR)),
+    )
+
+
+def claim_trace(claims: pl.DataFrame, subject: str) -> go.Scatter:
+    """The claims of one chart as one scatter trace (``meta.kind == "claims"``), each claim's
+    low–high range as an error bar. The point is the evidence frame's (``evidence.middle``)."""
+    rows = (
+        marker_style(with_display_columns(claims)).with_columns(middle().alias("point")).to_dicts()
+    )
+    points = [r["point"] for r in rows]
+    return go.Scatter(
+        x=[r["stated_on"] for r in rows],
+        y=points,
+        mode="markers",
+        name="claims",
+        marker={
+            "symbol": [r["symbol"] for r in rows],
+            "size": 13,
+            # Open shapes: the estimate lines stay visible through them.
+            "color": ["white" if not r["crossed_out"] else r["colour"] for r in rows],
+            "line": {"color": [r["colour"] for r in rows], "width": 2},
+        },
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [
+                (r["high"] - p) if r.get("high") is not None and p is not None else 0
+                for r, p in zip(rows, points, strict=True)
+            ],
+            "arrayminus": [
+                (p - r["low"]) if r.get("low") is not None and p is not None else 0
+                for r, p in zip(rows, points, strict=True)
+            ],
+            "color": CLAIM_COLOUR,
+            "thickness": 1,
+        },
+        hovertext=[hover(r) for r in rows],
+        hoverinfo="text",
+        customdata=[r["claim_id"] for r in rows],
+        meta={"kind": "claims", "subject": subject},
+    )

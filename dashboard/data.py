@@ -23,9 +23,12 @@ from typing import Any
 
 import polars as pl
 
-# CatalogCopies and file_cache stay importable from here (the tests and benchmarks use them).
+from costboard.dashboard.claim_reads import MISSING_IN_SNAPSHOT, ClaimsPageReads
+
+# CatalogCopies, file_cache and alias stay importable from here (estimators.py, the tests
+# and benchmarks use them).
 from costboard.dashboard.snapshots import CatalogCopies as CatalogCopies
-from costboard.dashboard.snapshots import SnapshotReader, alias
+from costboard.dashboard.snapshots import alias as alias
 from costboard.dashboard.snapshots import file_cache as file_cache
 from costboard.plugins.claim_standing import subject_claims
 from costboard.warehouse import constant_dollars, history
@@ -33,19 +36,13 @@ from costboard.warehouse import estimates as estimate_store
 
 #: How many snapshots the selector lists (tagged snapshots are always listed).
 SNAPSHOT_CHOICES = 500
-#: The most rows a claims-grid page or a CSV export asks for.
-MAX_EXPORT_ROWS = 100_000
 #: What a chart's claim marker needs beyond the figure (claim_markers draws them).
 STANDING_COLUMNS = ("bound", "status", "status_note", "outlet", "stated_on_precision", "checks")
-#: The claims grid's rows: the claims view with its cites as text and its claim_checks
-#: findings joined, so the grid filters and sorts on both like any other text column.
-CLAIMS_GRID = """
-    (SELECT c.* REPLACE (array_to_string(c.cites, '; ') AS cites), k.checks
-     FROM {db}.claims AS c
-     LEFT JOIN (SELECT claim_id, string_agg("check" || ': ' || detail, '; '
-                                            ORDER BY "check", detail) AS checks
-                FROM {db}.claim_checks GROUP BY claim_id) AS k USING (claim_id))
-"""
+
+
+class NoClaimStanding(RuntimeError):
+    """The snapshot predates the claim fields and the claim_checks view (written by an older
+    costboard, before its warehouse was upgraded)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class Window:
     end: dt.date
 
 
-class Reader(SnapshotReader):
+class Reader(ClaimsPageReads):
     """The dashboard's reads. One per app; safe to share between threads."""
 
     def default_warmers(self) -> list[Callable[[Any, int], object]]:
@@ -178,7 +175,10 @@ class Reader(SnapshotReader):
             )
         # Each claim's bound, status and checks, from the one standing read the claim table
         # shows too (the constant-dollar macro knows nothing of them).
-        standing = self.claim_standing(snapshot_id, subjects)
+        try:
+            standing = self.claim_standing(snapshot_id, subjects)
+        except NoClaimStanding:  # an older snapshot: its claims draw as exact and current
+            return claims
         return claims.join(
             standing.select("claim_id", *STANDING_COLUMNS),
             on="claim_id",
@@ -188,8 +188,17 @@ class Reader(SnapshotReader):
 
     def claim_standing(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
         """Every claim of the subjects with whether it is evidence and why not, and its
-        claim_checks findings (costboard.plugins.claim_standing: what --explain shows)."""
-        return self._per_subject(snapshot_id, subject_claims, subjects)
+        claim_checks findings (costboard.plugins.claim_standing: what --explain shows).
+
+        Raises :class:`NoClaimStanding` for a snapshot written before the claim fields.
+        """
+        try:
+            return self._per_subject(snapshot_id, subject_claims, subjects)
+        except MISSING_IN_SNAPSHOT as error:
+            raise NoClaimStanding(
+                f"snapshot {snapshot_id} was written by an older costboard: its claims have "
+                f"no bound, status or checks to show ({str(error).splitlines()[0]})"
+            ) from error
 
     def reconciliation(self, snapshot_id: int, subjects: Sequence[str]) -> pl.DataFrame:
         """Each of the subjects' claims against each estimate of its metric and scope."""
@@ -302,64 +311,6 @@ class Reader(SnapshotReader):
             ORDER BY subject, metric, stated_on, claim_id
             """,
             [list(subjects), window.start, window.end, window.start, window.end],
-        )
-
-    # ------------------------------------------------------------------ claims
-
-    def claims_page(
-        self,
-        snapshot_id: int,
-        *,
-        where: str,
-        params: Sequence[object],
-        order_by: str,
-        offset: int,
-        limit: int,
-    ) -> tuple[pl.DataFrame, int]:
-        """One page of the claims grid and the number of rows matching the filter.
-
-        ``where`` and ``order_by`` come from :mod:`costboard.dashboard.grid_sql`, which
-        builds them from column names it knows and passes every value as a parameter.
-        """
-        rows = self.frame(
-            snapshot_id,
-            f"SELECT * FROM {CLAIMS_GRID} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
-            [*params, min(limit, MAX_EXPORT_ROWS), offset],
-        )
-        total = self.frame(
-            snapshot_id, f"SELECT count(*) AS n FROM {CLAIMS_GRID} WHERE {where}", list(params)
-        )
-        return rows, int(total["n"][0])
-
-    def claim_versions(self, snapshot_id: int, claim_id: str) -> pl.DataFrame:
-        """Every version of one claim up to this snapshot, from DuckLake's change feed.
-
-        One row per version: the snapshot that wrote it and the one that replaced it (null
-        while it is current). An ingest replaces a changed claim by a delete and an insert.
-        """
-        db = alias(snapshot_id)
-        return self.frame(
-            snapshot_id,
-            f"""
-            WITH changes AS (
-                SELECT * FROM ducklake_table_changes('{db}', 'main', 'claim_records', 0, ?)
-                WHERE claim_id = ?
-            ),
-            ends AS (
-                SELECT snapshot_id FROM changes
-                WHERE change_type IN ('delete', 'update_preimage')
-            )
-            SELECT v.snapshot_id AS from_snapshot,
-                   (SELECT min(e.snapshot_id) FROM ends AS e WHERE e.snapshot_id > v.snapshot_id)
-                       AS until_snapshot,
-                   s.snapshot_time, s.author, s.message,
-                   v.value, v.low, v.high, v.unit, v.value_as_written, v.unit_as_written,
-                   v.claimant, v.stated_on, v.source_url, v.quote, v.note
-            FROM changes AS v LEFT JOIN {{db}}.snapshots AS s USING (snapshot_id)
-            WHERE v.change_type IN ('insert', 'update_postimage')
-            ORDER BY v.snapshot_id
-            """,
-            [snapshot_id, claim_id],
         )
 
 

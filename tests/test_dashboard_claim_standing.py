@@ -329,3 +329,34 @@ def test_display_columns_default_when_a_frame_predates_the_fields() -> None:
         "2024-12-27",
         "https://a.org",
     )
+
+
+def test_a_snapshot_from_before_the_claim_fields_still_shows_its_claims_and_says_why_no_standing(
+    config: WarehouseConfig, tmp_path: Path
+) -> None:
+    subjects = write(
+        tmp_path / "subjects.csv",
+        "subject,name,kind,developer,members,released_on,note,related\n"
+        "deepseek-v3,DeepSeek-V3,model,DeepSeek,,,,\n",
+    )
+    claims_file = write(
+        tmp_path / "claims.csv",
+        "claim_id,subject,metric,scope,value,unit,claimant,stated_on,source_url\n"
+        "v3-cost,deepseek-v3,training_cost,final_run,5.576,usd_million,DeepSeek-AI,2024-12-27,"
+        "https://arxiv.org/abs/2412.19437\n",
+    )
+    ingest.ingest(config, [subjects, claims_file], message="claims", today=D(2026, 1, 1))
+    with lake.connect(config, read_only=False) as connection:
+        # What an older costboard's snapshot lacks: the claim_checks view.
+        connection.execute("BEGIN TRANSACTION")
+        connection.execute("DROP VIEW claim_checks")
+        connection.execute("CALL lake.set_commit_message('tests', 'as an older costboard')")
+        connection.execute("COMMIT")
+    older = create_app(config, cache=SimpleCache(threshold=0), warm=False)
+    with older.server.test_request_context("/"):
+        snapshot = ui.reader().latest_id()
+        charts, _reconciliation, claim_rows, *_ = page("overview").update(snapshot, ["deepseek-v3"])
+        (row,) = page("claims").page_of(snapshot, {"startRow": 0})["rowData"]
+    assert claim_rows == []
+    assert any(f"snapshot {snapshot} was written by an older costboard" in str(c) for c in charts)
+    assert row["claim_id"] == "v3-cost" and row["figure"] == "$5.58M"

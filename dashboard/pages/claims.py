@@ -18,7 +18,7 @@ from dash import Input, Output, State, callback, dcc, html
 from costboard.dashboard import components as ui
 from costboard.dashboard import grid_sql
 from costboard.dashboard.claim_display import with_display_columns
-from costboard.dashboard.data import MAX_EXPORT_ROWS
+from costboard.dashboard.claim_reads import MAX_EXPORT_ROWS
 
 PAGE = "claims"
 dash.register_page(__name__, path="/claims", name="Claims", title="costboard · claims", order=2)

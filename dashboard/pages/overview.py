@@ -21,7 +21,7 @@ from dash import Input, Output, callback, html
 
 from costboard.dashboard import claim_table, views
 from costboard.dashboard import components as ui
-from costboard.dashboard.data import Reader, default_subjects
+from costboard.dashboard.data import NoClaimStanding, Reader, default_subjects
 from costboard.warehouse import constant_dollars
 from costboard.warehouse.constant_dollars import NoConstantDollars
 
@@ -308,10 +308,15 @@ def update(
     shown = charts(reader, snapshot_id, picked, month)
     if why:
         shown = [ui.notice(f"Showing nominal dollars: {why}", "warn"), *shown]
+    try:
+        claim_rows = claim_table.rows(reader.claim_standing(snapshot_id, picked))
+    except NoClaimStanding as error:
+        claim_rows = []
+        shown = [*shown, ui.notice(f"No claim standing to list: {error}", "info")]
     return (
         shown,
         ui.rows(reconciliation),
-        claim_table.rows(reader.claim_standing(snapshot_id, picked)),
+        claim_rows,
         subject_options(subjects),
         ui.snapshot_status(snapshot_id, reader.latest_id()),
         ui.url_state(

@@ -7,6 +7,9 @@
 - ``GET /api/estimates?subject=...&as_of=REF&evidence_until=YYYY-MM-DD&usd_of=YYYY-MM``: a
   subject's estimates at a snapshot, in nominal dollars or (with ``usd_of``) constant dollars
   of that month.
+- ``GET /api/claims?subject=...&as_of=REF&evidence_until=YYYY-MM-DD``: every claim of a
+  subject with how it reached us (bound, source_kind, cites, status, outlet), whether it is
+  evidence (``in_evidence``, ``excluded_because``) and its ``checks``.
 
 REF is what the CLI accepts: a snapshot id, a tag, a date or timestamp, or ``latest`` (the
 default): knowledge time, what the warehouse held. ``evidence_until`` is evidence time, as the
@@ -26,6 +29,7 @@ from werkzeug.exceptions import HTTPException
 
 from costboard.dashboard import fence
 from costboard.dashboard.data import Reader
+from costboard.plugins.claim_standing import subject_claims
 from costboard.warehouse import constant_dollars, evidence_time
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.history import RefError
@@ -96,24 +100,56 @@ def snapshots() -> Any:
     return flask.jsonify({"latest": latest, "snapshots": _records(log)})
 
 
-@blueprint.get("/estimates")
-def estimates() -> Any:
+class _Refused(Exception):
+    """A request the API answers with an error (message, HTTP status)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _subject_request(endpoint: str) -> tuple[Reader, str, int, dt.date | None]:
+    """The reader, subject, snapshot id and evidence date a per-subject endpoint asks for."""
     reader = _reader()
     subject = flask.request.args.get("subject", "").strip()
     if not subject:
-        return _error("name a subject: /api/estimates?subject=deepseek-v3", 400)
+        raise _Refused(f"name a subject: /api/{endpoint}?subject=deepseek-v3", 400)
     try:
         until = _evidence_until()
         snapshot_id = reader.resolve(flask.request.args.get("as_of"))
     except evidence_time.EvidenceDateError as error:
-        return _error(f"evidence_until: {error}", 400)
+        raise _Refused(f"evidence_until: {error}", 400) from error
     except RefError as error:
-        return _error(str(error), 404)
+        raise _Refused(str(error), 404) from error
     known = reader.subjects(snapshot_id)["subject"].to_list()
     if subject not in known:
-        return _error(
-            f"no subject '{subject}' at snapshot {snapshot_id}" + did_you_mean(subject, known), 404
-        )
+        message = f"no subject '{subject}' at snapshot {snapshot_id}"
+        raise _Refused(message + did_you_mean(subject, known), 404)
+    return reader, subject, snapshot_id, until
+
+
+@blueprint.errorhandler(_Refused)
+def refused(error: _Refused) -> Any:
+    return _error(str(error), error.status)
+
+
+@blueprint.get("/claims")
+def claims() -> Any:
+    reader, subject, snapshot_id, until = _subject_request("claims")
+    frame = reader.read(snapshot_id, subject_claims, subject, evidence_until=until)
+    return flask.jsonify(
+        {
+            "snapshot_id": snapshot_id,
+            "subject": subject,
+            "evidence_until": _iso(until),
+            "claims": _records(frame),
+        }
+    )
+
+
+@blueprint.get("/estimates")
+def estimates() -> Any:
+    reader, subject, snapshot_id, until = _subject_request("estimates")
     usd_of = flask.request.args.get("usd_of", "").strip() or None
     try:
         month = constant_dollars.parse_month(usd_of) if usd_of else None
@@ -139,7 +175,9 @@ def estimates() -> Any:
 def not_found(unknown: str) -> Any:
     # Without this, Dash's catch-all route would answer an API typo with the app's HTML.
     return _error(
-        f"no API endpoint /api/{unknown}: see /api/sql, /api/snapshots, /api/estimates", 404
+        f"no API endpoint /api/{unknown}: see /api/sql, /api/snapshots, /api/estimates, "
+        "/api/claims",
+        404,
     )
 
 

@@ -38,7 +38,7 @@ from typing import Final
 import duckdb
 import polars as pl
 
-from costboard.warehouse.claim_text import bounded_expr, stated_on_expr
+from costboard.warehouse.claim_text import bounded_expr, dollar_text, stated_on_expr
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.lake import LAKE
 
@@ -259,36 +259,6 @@ def _estimates(
         .pl()
         .with_columns(pl.lit("estimate").alias("kind"))
     )
-
-
-def dollar_text(amount: pl.Expr) -> pl.Expr:
-    """``$294K``, ``$5.576M``, ``$1.6B``: four significant figures, no trailing zeros."""
-    size = amount.abs()
-    factor = (
-        pl.when(size >= 1e12)
-        .then(1e12)
-        .when(size >= 1e9)
-        .then(1e9)
-        .when(size >= 1e6)
-        .then(1e6)
-        .when(size >= 1e3)
-        .then(1e3)
-        .otherwise(1.0)
-    )
-    suffix = (
-        pl.when(size >= 1e12)
-        .then(pl.lit("T"))
-        .when(size >= 1e9)
-        .then(pl.lit("B"))
-        .when(size >= 1e6)
-        .then(pl.lit("M"))
-        .when(size >= 1e3)
-        .then(pl.lit("K"))
-        .otherwise(pl.lit(""))
-    )
-    number = (size / factor).round_sig_figs(4).cast(pl.String).str.replace(r"\.0$", "")
-    sign = pl.when(amount < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str(sign, pl.lit("$"), number, suffix)
 
 
 def _figure_text() -> pl.Expr:

@@ -15,9 +15,10 @@ from costboard.warehouse.config import WarehouseConfig
 
 def explain(config: WarehouseConfig, subject: str, ref: str | None, until: dt.date | None) -> None:
     """Print the subject's stored estimates (each estimator's latest, at evidence dates up to
-    ``until`` when given) as of snapshot ``ref``, and each claim against them; or say which
-    command would store them."""
-    from costboard.warehouse import estimates, evidence_time, history, lake
+    ``until`` when given) as of snapshot ``ref``, and each claim against them, or say which
+    command would store them; then every claim of the subject, with whether it is evidence
+    and what the checks found."""
+    from costboard.warehouse import evidence_time, history, lake
     from costboard.warehouse.errors import did_you_mean
 
     with lake.connect(config) as connection:
@@ -27,49 +28,104 @@ def explain(config: WarehouseConfig, subject: str, ref: str | None, until: dt.da
         subjects = [r[0] for r in connection.execute("SELECT subject FROM subjects").fetchall()]
         if subject not in subjects:
             raise ValueError(f"unknown subject '{subject}'" + did_you_mean(subject, subjects))
-        stored, stored_later = _explained_estimates(config, connection, subject, snapshot, until)
-        if stored.is_empty():
-            click.echo(_no_stored_estimates(connection, subject, snapshot, until))
-            return
-        # Each estimator's latest row: at an evidence date, its answer from what was public then.
-        latest = stored.filter(
-            pl.col("as_of") == pl.col("as_of").max().over("estimator", "metric", "scope")
+        _echo_estimates(config, connection, subject, snapshot, until)
+        _echo_claims(connection, subject)
+
+
+def _echo_claims(connection: duckdb.DuckDBPyConnection, subject: str) -> None:
+    table = claims_table(connection, subject)
+    if table.is_empty():
+        click.echo(f"no claims about {subject}")
+        return
+    echo_frame(
+        table, title=f"{subject}: every claim, whether it is evidence, and what the checks found"
+    )
+
+
+def claims_table(connection: duckdb.DuckDBPyConnection, subject: str) -> pl.DataFrame:
+    """Every claim of the subject for people: those no estimator models and those the
+    provenance rule leaves out of the evidence too (plugins/claim_standing.py), figures with
+    their bounds and dates at their precision."""
+    from costboard.plugins.claim_standing import subject_claims
+    from costboard.warehouse.claim_text import claim_figure_expr, stated_on_expr
+
+    outlet = pl.col("outlet")
+    return subject_claims(connection, subject).select(
+        "claim_id",
+        stated_on_expr(pl.col("stated_on"), pl.col("stated_on_precision")).alias("stated"),
+        "metric",
+        "scope",
+        "qualifier",
+        claim_figure_expr().alias("figure"),
+        pl.concat_str(
+            "claimant",
+            pl.when(outlet.is_not_null() & (outlet != pl.col("claimant")))
+            .then(" in " + outlet)
+            .otherwise(pl.lit("")),
+        ).alias("who"),
+        pl.col("source_kind").fill_null("unclassified").alias("kind"),
+        "status",
+        pl.when(pl.col("in_evidence"))
+        .then(pl.lit("yes"))
+        .otherwise("no: " + pl.col("excluded_because"))
+        .alias("evidence"),
+        pl.col("checks").fill_null(""),
+    )
+
+
+def _echo_estimates(
+    config: WarehouseConfig,
+    connection: duckdb.DuckDBPyConnection,
+    subject: str,
+    snapshot: int | None,
+    until: dt.date | None,
+) -> None:
+    """The stored estimates and each claim against them, or the command that stores them."""
+    from costboard.warehouse import estimates
+
+    stored, stored_later = _explained_estimates(config, connection, subject, snapshot, until)
+    if stored.is_empty():
+        click.echo(_no_stored_estimates(connection, subject, snapshot, until))
+        return
+    # Each estimator's latest row: at an evidence date, its answer from what was public then.
+    latest = stored.filter(
+        pl.col("as_of") == pl.col("as_of").max().over("estimator", "metric", "scope")
+    )
+    dates = latest["as_of"].unique()
+    at = f"at {dates[0]}" if dates.len() == 1 else "each estimator's latest"
+    echo_frame(
+        latest.select(
+            "as_of",
+            "estimator",
+            "metric",
+            "scope",
+            "value",
+            "low",
+            "high",
+            "unit",
+            "inputs",
+            pl.col("assumed").list.join("; "),
+        ),
+        title=f"{subject}: estimates {at} (evidence snapshot {latest['snapshot_id'][0]}"
+        + (f", evidence until {until}" if until else "")
+        + (f", stored after snapshot {snapshot}" if stored_later else "")
+        + ")",
+    )
+    if stored_later:
+        click.echo(
+            f"snapshot {snapshot} held no estimates for {subject}; these were computed from "
+            "its evidence later, so no claim is compared with them here"
         )
-        dates = latest["as_of"].unique()
-        at = f"at {dates[0]}" if dates.len() == 1 else "each estimator's latest"
-        echo_frame(
-            latest.select(
-                "as_of",
-                "estimator",
-                "metric",
-                "scope",
-                "value",
-                "low",
-                "high",
-                "unit",
-                "inputs",
-                pl.col("assumed").list.join("; "),
-            ),
-            title=f"{subject}: estimates {at} (evidence snapshot {latest['snapshot_id'][0]}"
-            + (f", evidence until {until}" if until else "")
-            + (f", stored after snapshot {snapshot}" if stored_later else "")
-            + ")",
-        )
-        if stored_later:
-            click.echo(
-                f"snapshot {snapshot} held no estimates for {subject}; these were computed from "
-                "its evidence later, so no claim is compared with them here"
-            )
-            return
-        reconciled = estimates.reconciliation(connection, subject)
-        if reconciled.is_empty():
-            click.echo(f"no claim about {subject} has an estimate of the same metric and scope")
-            return
-        echo_frame(
-            reconciled.with_columns(pl.col("ratio").round(3)),
-            title=f"{subject}: each claim against each estimate at the claim's date "
-            "(ratio = claim / estimate)",
-        )
+        return
+    reconciled = estimates.reconciliation(connection, subject)
+    if reconciled.is_empty():
+        click.echo(f"no claim about {subject} has an estimate of the same metric and scope")
+        return
+    echo_frame(
+        reconciled.with_columns(pl.col("ratio").round(3)),
+        title=f"{subject}: each claim against each estimate at the claim's date "
+        "(ratio = claim / estimate)",
+    )
 
 
 def _explained_estimates(

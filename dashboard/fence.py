@@ -194,7 +194,7 @@ def fenced_connection(
     evidence date, when given), then everything locked."""
     connection = _spares.take(config)
     try:
-        connection.execute(lake.attach_sql(config, read_only=True, snapshot_id=snapshot_id))
+        lake.attach(connection, config, read_only=True, snapshot_id=snapshot_id)
         connection.execute(f"USE {lake.LAKE}")
         evidence_time.pin(connection, evidence_until)
         directories = [config.data_path] if "://" not in config.data_path else []

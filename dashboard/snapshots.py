@@ -220,13 +220,12 @@ class SnapshotDatabases:
         current = self.generation(max(x for x in (snapshot_id, at_least, -1) if x is not None))
         with self._lock:
             if snapshot_id is not None and snapshot_id not in current.attached:
-                current.root.execute(
-                    lake.attach_sql(
-                        current.config,
-                        alias=alias(snapshot_id),
-                        read_only=True,
-                        snapshot_id=snapshot_id,
-                    )
+                lake.attach(
+                    current.root,
+                    current.config,
+                    alias=alias(snapshot_id),
+                    read_only=True,
+                    snapshot_id=snapshot_id,
                 )
                 current.attached.add(snapshot_id)
             return current.root.cursor()

@@ -3,17 +3,20 @@
 Resolution order for each: an explicit argument, then the environment, then the default.
 
 - home: ``--home`` or ``COSTBOARD_HOME``, default ``~/.costboard``.
-- catalog: ``COSTBOARD_CATALOG``, a DuckLake catalog string without the ``ducklake:`` prefix,
-  e.g. ``sqlite:/srv/costboard/catalog.sqlite`` or ``postgres:dbname=costboard host=db``.
+- catalog: ``--catalog`` or ``COSTBOARD_CATALOG``: ``postgresql://user@host:port/db``, libpq's
+  ``postgres:dbname=costboard host=db``, or ``sqlite:/srv/costboard/catalog.sqlite`` (read by
+  :mod:`costboard.warehouse.catalog`, which keeps any password apart from the catalog string).
   Default ``sqlite:<home>/catalog.sqlite``.
-- data path: ``COSTBOARD_DATA_PATH``, where DuckLake writes Parquet files. Default ``<home>/data/``.
+- data path: ``--data-path`` or ``COSTBOARD_DATA_PATH``, where DuckLake writes Parquet files. Default ``<home>/data/``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from costboard.warehouse import catalog as catalog_strings
 
 DEFAULT_HOME = Path("~/.costboard")
 
@@ -21,8 +24,11 @@ DEFAULT_HOME = Path("~/.costboard")
 @dataclass(frozen=True)
 class WarehouseConfig:
     home: Path
+    #: The catalog as DuckLake attaches it; never holds a password, so it is safe to print.
     catalog: str
     data_path: str
+    #: The catalog's password when the URL or keyword string gave one (kept out of ``catalog``).
+    catalog_password: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def resolve(
@@ -33,11 +39,27 @@ class WarehouseConfig:
     ) -> WarehouseConfig:
         home_path = Path(home or os.environ.get("COSTBOARD_HOME") or DEFAULT_HOME).expanduser()
         home_path = home_path.resolve()
-        catalog = (
+        written = (
             catalog or os.environ.get("COSTBOARD_CATALOG") or f"sqlite:{home_path}/catalog.sqlite"
         )
+        parsed = catalog_strings.parse(written)
         data_path = data_path or os.environ.get("COSTBOARD_DATA_PATH") or f"{home_path}/data/"
-        return cls(home=home_path, catalog=catalog, data_path=data_path)
+        return cls(home_path, parsed.text, data_path, parsed.password)
+
+    def environment(self) -> dict[str, str]:
+        """The variables that make a child process (a server worker) resolve this config.
+
+        Through the environment rather than the command line: a command line is visible to
+        every user of the machine (``ps``), and the catalog may carry a password.
+        """
+        written = self.catalog
+        if self.catalog_password:
+            written += " password=" + catalog_strings.quote(self.catalog_password)
+        return {
+            "COSTBOARD_HOME": str(self.home),
+            "COSTBOARD_CATALOG": written,
+            "COSTBOARD_DATA_PATH": self.data_path,
+        }
 
     @property
     def catalog_type(self) -> str:

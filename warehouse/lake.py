@@ -49,6 +49,31 @@ def attach_sql(
     return f"ATTACH {_quote('ducklake:' + config.catalog)} AS {alias} ({', '.join(options)})"
 
 
+def attach(
+    connection: duckdb.DuckDBPyConnection,
+    config: WarehouseConfig,
+    *,
+    alias: str = LAKE,
+    read_only: bool,
+    snapshot_id: int | None = None,
+) -> None:
+    """Attach the lake to ``connection`` (see :func:`attach_sql`), its password given apart.
+
+    A catalog password goes to DuckDB as a temporary postgres secret, which the postgres
+    extension uses for a connection string without one: the attached path (readable through
+    ``duckdb_databases()``) and DuckDB's connection errors then never hold it, and
+    ``duckdb_secrets()`` shows it redacted. Temporary: it lives in this connection's memory only.
+    """
+    if config.catalog_password:
+        connection.execute(
+            "CREATE OR REPLACE TEMPORARY SECRET (TYPE postgres, PASSWORD "
+            f"{_quote(config.catalog_password)})"
+        )
+    connection.execute(
+        attach_sql(config, alias=alias, read_only=read_only, snapshot_id=snapshot_id)
+    )
+
+
 def load_extensions(connection: duckdb.DuckDBPyConnection, config: WarehouseConfig) -> None:
     names = ["ducklake"]
     if config.catalog_type in _CATALOG_EXTENSIONS:
@@ -72,7 +97,7 @@ def connect(
     try:
         load_extensions(connection, config)
         try:
-            connection.execute(attach_sql(config, read_only=read_only, snapshot_id=snapshot_id))
+            attach(connection, config, read_only=read_only, snapshot_id=snapshot_id)
         except duckdb.InvalidInputException as error:
             # A server catalog (PostgreSQL) cannot be checked for up front like a file can.
             if "does not exist" in str(error):

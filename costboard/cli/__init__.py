@@ -2,7 +2,8 @@
 
 One click group; each area registers its commands from its own module (warehouse commands
 in ``warehouse_commands``, estimator commands in ``plugin_commands``, the server in
-``serve_command``). Every command takes the warehouse from ``--home`` / ``COSTBOARD_HOME``.
+``serve_command``). Every command takes the warehouse from ``--home`` / ``COSTBOARD_HOME``, and its catalog
+and data path from ``--catalog`` / ``--data-path`` or their variables (warehouse/config.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,19 @@ from costboard.cli.context import pass_config  # noqa: F401  (re-exported for co
     envvar="COSTBOARD_HOME",
     type=click.Path(file_okay=False),
     help="The warehouse's home folder [env COSTBOARD_HOME; default ~/.costboard].",
+)
+@click.option(
+    "--catalog",
+    metavar="CATALOG",
+    help="The catalog: postgresql://user@host:port/db, postgres:dbname=... host=..., or "
+    "sqlite:PATH [env COSTBOARD_CATALOG; default sqlite:<home>/catalog.sqlite]. A password is "
+    "better given by PGPASSWORD or ~/.pgpass than here, where `ps` shows it.",
+)
+@click.option(
+    "--data-path",
+    metavar="PATH",
+    help="Where the lake's Parquet files live: a folder or s3://bucket/prefix/ "
+    "[env COSTBOARD_DATA_PATH; default <home>/data/].",
 )
 @click.option(
     "--hook-timeout",
@@ -37,6 +51,8 @@ from costboard.cli.context import pass_config  # noqa: F401  (re-exported for co
 def main(
     context: click.Context,
     home: str | None,
+    catalog: str | None,
+    data_path: str | None,
     hook_timeout: float | None,
     estimator_timeout: float | None,
 ) -> None:
@@ -44,6 +60,7 @@ def main(
     import os
 
     from costboard.plugins import manager
+    from costboard.warehouse.catalog import CatalogError
     from costboard.warehouse.config import WarehouseConfig
 
     # Through the environment, so that gunicorn's workers (costboard serve) inherit them too.
@@ -53,7 +70,10 @@ def main(
     ):
         if seconds is not None:
             os.environ[variable] = repr(seconds)
-    context.obj = WarehouseConfig.resolve(home)
+    try:
+        context.obj = WarehouseConfig.resolve(home, catalog, data_path)
+    except CatalogError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _register() -> None:

@@ -74,9 +74,7 @@ def _estimate_moves(
         alias = f"snapshot_{snapshot_id}"
         # Each side pinned to its snapshot: views cannot be read AT (VERSION => n).
         if snapshot_id not in (old, new)[: len(sides)]:
-            connection.execute(
-                lake.attach_sql(config, alias=alias, read_only=True, snapshot_id=snapshot_id)
-            )
+            lake.attach(connection, config, alias=alias, read_only=True, snapshot_id=snapshot_id)
         sides.append(estimates.newest_per_series(connection, database=alias))
     moved = estimates.moves(*sides).filter(pl.col("change") != "same")
     changed_columns = pl.concat_list(

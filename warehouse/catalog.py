@@ -119,7 +119,9 @@ def _hosts_and_ports(hostinfo: str, url: str) -> tuple[str, str]:
         else:
             host, _, port = entry.partition(":")
         if port and not port.isdigit():
-            raise CatalogError(f"the catalog {redacted(url)!r} has a port that is not a number")
+            raise CatalogError(
+                f"the catalog {redacted(url)!r} has a port that is not a number; write {FORMS}"
+            )
         hosts.append(host)
         ports.append(port)
     return ",".join(hosts), ",".join(ports) if any(ports) else ""

@@ -22,6 +22,28 @@ class WarehouseMissing(RuntimeError):
     pass
 
 
+#: The table ``costboard migrate`` keeps in a target's metadata database until it has verified
+#: the copy (warehouse/migrate.py); a catalog that has it is refused.
+MIGRATION_MARKER = "costboard_migration"
+
+
+class MigrationInProgress(RuntimeError):
+    pass
+
+
+def _refuse_unfinished_migration(connection: duckdb.DuckDBPyConnection, alias: str) -> None:
+    """Refuse a catalog that an unfinished (interrupted or failed) migration wrote."""
+    try:
+        connection.execute(f"SELECT 1 FROM __ducklake_metadata_{alias}.{MIGRATION_MARKER}")
+    except duckdb.CatalogException:
+        return
+    raise MigrationInProgress(
+        "this catalog is the target of an unfinished `costboard migrate` (interrupted, or its "
+        "verification failed), so it may be incomplete: re-run `costboard migrate --to ...` "
+        "from the source warehouse"
+    )
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -105,6 +127,7 @@ def connect(
                     f"no warehouse at {config.catalog}: run `costboard init`"
                 ) from error
             raise
+        _refuse_unfinished_migration(connection, LAKE)
         if use:
             connection.execute(f"USE {LAKE}")
     except BaseException:

@@ -77,10 +77,11 @@ def main(
 
 
 def _register() -> None:
-    from costboard.cli import ladder_command, warehouse_commands
+    from costboard.cli import ladder_command, migrate_command, warehouse_commands
 
     warehouse_commands.register(main)
     ladder_command.register(main)
+    migrate_command.register(main)
     try:
         from costboard.cli import plugin_commands
     except ImportError:  # the estimator commands arrive with the plugin layer

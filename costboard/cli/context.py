@@ -19,7 +19,7 @@ def friendly_errors(function: F) -> F:
     """Turn costboard's expected errors into a message and exit status 1 (no traceback)."""
     from costboard.warehouse.errors import IngestError
     from costboard.warehouse.history import RefError
-    from costboard.warehouse.lake import WarehouseMissing
+    from costboard.warehouse.lake import MigrationInProgress, WarehouseMissing
     from costboard.warehouse.schema import WarehouseExists
     from costboard.warehouse.writer import WriterBusy
 
@@ -30,7 +30,14 @@ def friendly_errors(function: F) -> F:
         except IngestError as error:
             click.echo(error.render(), err=True)
             raise SystemExit(1) from None
-        except (RefError, WarehouseMissing, WarehouseExists, WriterBusy, ValueError) as error:
+        except (
+            RefError,
+            WarehouseMissing,
+            MigrationInProgress,
+            WarehouseExists,
+            WriterBusy,
+            ValueError,
+        ) as error:
             click.echo(f"error: {error}", err=True)
             raise SystemExit(1) from None
 

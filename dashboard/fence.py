@@ -33,7 +33,7 @@ from typing import Any
 
 import duckdb
 
-from costboard.warehouse import evidence_time, extensions, lake, readonly_sql
+from costboard.warehouse import evidence_time, extensions, lake, object_store, readonly_sql
 from costboard.warehouse.config import WarehouseConfig
 
 # The check's names stay importable from here (the fence's tests read them here).
@@ -197,7 +197,9 @@ def fenced_connection(
         lake.attach(connection, config, read_only=True, snapshot_id=snapshot_id)
         connection.execute(f"USE {lake.LAKE}")
         evidence_time.pin(connection, evidence_until)
-        directories = [config.data_path] if "://" not in config.data_path else []
+        # The data path, local or on object storage (with its trailing slash: a bare
+        # s3://bucket/lake would also allow s3://bucket/lake-other/); no other URL.
+        directories = [object_store.allowed_prefix(config.data_path)]
         paths: list[str] = []
         if config.catalog_type == "sqlite":
             catalog = str(Path(config.catalog.partition(":")[2]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from costboard.warehouse import extensions
+from costboard.warehouse import extensions, object_store
 from costboard.warehouse.config import WarehouseConfig
 
 #: The name the lake is attached under in every costboard connection.
@@ -91,6 +91,8 @@ def attach(
             "CREATE OR REPLACE TEMPORARY SECRET (TYPE postgres, PASSWORD "
             f"{_quote(config.catalog_password)})"
         )
+    if object_store.is_object_store(config.data_path):
+        object_store.prepare(connection, config.data_path)
     connection.execute(
         attach_sql(config, alias=alias, read_only=read_only, snapshot_id=snapshot_id)
     )
@@ -101,6 +103,8 @@ def load_extensions(connection: duckdb.DuckDBPyConnection, config: WarehouseConf
     if config.catalog_type in _CATALOG_EXTENSIONS:
         names.append(_CATALOG_EXTENSIONS[config.catalog_type])
     extensions.load(connection, *names)
+    if object_store.is_object_store(config.data_path):
+        object_store.load(connection)
 
 
 def connect(
@@ -118,6 +122,10 @@ def connect(
     connection = extensions.connect_offline()
     try:
         load_extensions(connection, config)
+        if object_store.is_object_store(config.data_path):
+            # Before ATTACH: a wrong key or endpoint fails here, with nothing created.
+            object_store.prepare(connection, config.data_path)
+            object_store.check_reachable(connection, config.data_path)
         try:
             attach(connection, config, read_only=read_only, snapshot_id=snapshot_id)
         except duckdb.InvalidInputException as error:

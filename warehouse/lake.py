@@ -22,6 +22,10 @@ class WarehouseMissing(RuntimeError):
     pass
 
 
+class CatalogUnreachable(RuntimeError):
+    """The catalog's server refused or could not be reached (libpq's reason, no password)."""
+
+
 #: The table ``costboard migrate`` keeps in a target's metadata database until it has verified
 #: the copy (warehouse/migrate.py); a catalog that has it is refused.
 MIGRATION_MARKER = "costboard_migration"
@@ -93,9 +97,21 @@ def attach(
         )
     if object_store.is_object_store(config.data_path):
         object_store.prepare(connection, config.data_path)
-    connection.execute(
-        attach_sql(config, alias=alias, read_only=read_only, snapshot_id=snapshot_id)
-    )
+    try:
+        connection.execute(
+            attach_sql(config, alias=alias, read_only=read_only, snapshot_id=snapshot_id)
+        )
+    except duckdb.IOException as error:
+        if "Unable to connect to Postgres" not in str(error):
+            raise
+        # libpq's own reason is the message's last part ('... failed: FATAL: password
+        # authentication failed for user "alice"'); the rest repeats the catalog string.
+        reason = str(error).rsplit('": ', 1)[-1].strip()
+        raise CatalogUnreachable(
+            f"cannot open the catalog {config.catalog}: {reason}. Check the server, the "
+            "catalog (--catalog / COSTBOARD_CATALOG) and the password (PGPASSWORD, "
+            "~/.pgpass or the URL)"
+        ) from None
 
 
 def load_extensions(connection: duckdb.DuckDBPyConnection, config: WarehouseConfig) -> None:

@@ -19,7 +19,7 @@ def friendly_errors(function: F) -> F:
     """Turn costboard's expected errors into a message and exit status 1 (no traceback)."""
     from costboard.warehouse.errors import IngestError
     from costboard.warehouse.history import RefError
-    from costboard.warehouse.lake import MigrationInProgress, WarehouseMissing
+    from costboard.warehouse.lake import CatalogUnreachable, MigrationInProgress, WarehouseMissing
     from costboard.warehouse.schema import WarehouseExists
     from costboard.warehouse.writer import WriterBusy
 
@@ -33,6 +33,7 @@ def friendly_errors(function: F) -> F:
         except (
             RefError,
             WarehouseMissing,
+            CatalogUnreachable,
             MigrationInProgress,
             WarehouseExists,
             WriterBusy,

@@ -1,0 +1,130 @@
+"""A PostgreSQL catalog with a password, on a real server that asks for one (scram-sha-256).
+
+The password may come from the URL, PGPASSWORD or a .pgpass file; wherever it comes from, it
+never shows: not in command output or errors, `costboard log`, the dashboard's SQL (which can
+read `duckdb_databases()` and `duckdb_secrets()`), the catalog's tables or the lake's files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from costboard.cli import main
+from costboard.warehouse.config import WarehouseConfig
+from tests import postgres_server
+from tests.conftest import write
+
+PASSWORD = "Tr0ub4dor-and-3"
+CLAIMS = (
+    "claim_id,subject,metric,scope,value,unit,claimant,stated_on,source_url\n"
+    "c1,m1,training_cost,final_run,5576000,usd,x,2024-12-27,https://example.org\n"
+)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[postgres_server.Server]:
+    with postgres_server.throwaway(
+        "costboard-pgpw-", port=postgres_server.free_port(), password=PASSWORD
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def database(server: postgres_server.Server, request: pytest.FixtureRequest) -> str:
+    """A fresh database of this test's own on the server."""
+    name = "pw_" + request.node.name.lower().replace("[", "_").replace("]", "")[:50]
+    server.create_database(name)
+    return name
+
+
+def costboard(home: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner(env=env).invoke(main, ["--home", str(home), *args])
+
+
+def test_a_url_with_the_password_works_and_the_password_shows_nowhere(
+    server: postgres_server.Server, database: str, tmp_path: Path
+) -> None:
+    url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{server.tcp_port}/{database}"
+    data = tmp_path / "data"
+    base = ["--catalog", url, "--data-path", f"{data}/"]
+    home = tmp_path / "home"
+    outputs = [costboard(home, *base, "init")]
+    write(tmp_path / "s.csv", "subject,kind\nm1,model\n")
+    write(tmp_path / "c.csv", CLAIMS)
+    outputs.append(
+        costboard(
+            home, *base, "ingest", str(tmp_path / "s.csv"), str(tmp_path / "c.csv"), "-m", "x"
+        )
+    )
+    for query in (
+        "SELECT path FROM duckdb_databases()",
+        "SELECT secret_string FROM duckdb_secrets()",
+        "SELECT value FROM claims",
+    ):
+        outputs.append(costboard(home, *base, "sql", query, "--format", "csv"))
+    outputs.append(costboard(home, *base, "log"))
+    assert [o.exit_code for o in outputs] == [0] * len(outputs), [o.output for o in outputs]
+    assert "5576000" in outputs[4].output
+    assert "password=redacted" in outputs[3].output
+    shown = "".join(o.output for o in outputs)
+    assert "127.0.0.1" in outputs[2].output  # the attached catalog is listed, without its password
+    assert PASSWORD not in shown
+
+    # Nor in the catalog's tables, nor in any file of the lake.
+    dump = server.dump(database)
+    assert "ducklake_snapshot" in dump and PASSWORD not in dump
+    assert all(PASSWORD.encode() not in f.read_bytes() for f in data.rglob("*") if f.is_file())
+
+
+def test_the_dashboard_sql_cannot_read_the_password(
+    server: postgres_server.Server, database: str, tmp_path: Path
+) -> None:
+    from costboard.dashboard.app import create_app
+    from costboard.warehouse import schema
+
+    config = WarehouseConfig.resolve(
+        tmp_path / "home",
+        f"postgresql://postgres:{PASSWORD}@127.0.0.1:{server.tcp_port}/{database}",
+        f"{tmp_path}/data/",
+    )
+    schema.create(config, author="tests")
+    client = create_app(config, warm=False).server.test_client()
+    answers = [
+        client.get("/api/sql", query_string={"q": query}).get_data(as_text=True)
+        for query in (
+            "SELECT * FROM duckdb_databases()",
+            "SELECT * FROM duckdb_secrets()",
+            "SELECT * FROM duckdb_settings()",
+        )
+    ]
+    assert "ducklake" in answers[0] and "redacted" in answers[1]
+    assert all(PASSWORD not in answer for answer in answers)
+
+
+def test_pgpassword_and_a_pgpass_file_give_the_password(
+    server: postgres_server.Server, database: str, tmp_path: Path
+) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{server.tcp_port}/{database}"
+    base = ["--catalog", url, "--data-path", f"{tmp_path}/data/"]
+    home = tmp_path / "home"
+    assert costboard(home, *base, "init", env={"PGPASSWORD": PASSWORD}).exit_code == 0
+    pgpass = write(tmp_path / "pgpass", f"127.0.0.1:{server.tcp_port}:*:postgres:{PASSWORD}\n")
+    pgpass.chmod(0o600)  # libpq ignores a .pgpass others can read
+    answer = costboard(home, *base, "log", env={"PGPASSFILE": str(pgpass), "PGPASSWORD": None})
+    assert answer.exit_code == 0, answer.output
+    assert "init" in answer.output
+
+
+def test_a_wrong_password_is_a_clear_error_that_does_not_repeat_it(
+    server: postgres_server.Server, database: str, tmp_path: Path
+) -> None:
+    url = f"postgresql://postgres:not-{PASSWORD}@127.0.0.1:{server.tcp_port}/{database}"
+    answer = costboard(tmp_path / "home", "--catalog", url, "init")
+    assert answer.exit_code != 0
+    assert "password authentication failed" in answer.output
+    assert PASSWORD not in answer.output
+    assert "Traceback" not in answer.output

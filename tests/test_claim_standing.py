@@ -25,8 +25,9 @@ def home(demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="module")
-def app(home: Path) -> dash.Dash:
-    return create_app(WarehouseConfig.resolve(home), cache=SimpleCache(threshold=0), warm=False)
+def app(dashboard_config: WarehouseConfig) -> dash.Dash:
+    """The app on that warehouse (conftest.py; on PostgreSQL too, for the API tests)."""
+    return create_app(dashboard_config, cache=SimpleCache(threshold=0), warm=False)
 
 
 def claims_of(app: dash.Dash, subject: str, **query: str) -> dict[str, dict[str, object]]:
@@ -35,6 +36,7 @@ def claims_of(app: dash.Dash, subject: str, **query: str) -> dict[str, dict[str,
     return {c["claim_id"]: c for c in found.json["claims"]}  # type: ignore[index]
 
 
+@pytest.mark.catalogs
 def test_api_claims_lists_every_claim_with_its_standing(app: dash.Dash) -> None:
     r1 = claims_of(app, "deepseek-r1")
     benzinga = r1["benzinga-r1-training-cost"]
@@ -48,6 +50,7 @@ def test_api_claims_lists_every_claim_with_its_standing(app: dash.Dash) -> None:
     assert r1["r1-training-cost-final-run"]["checks"] is None
 
 
+@pytest.mark.catalogs
 def test_api_claims_keeps_a_restatement_out_and_says_which_claim_is_evidence(
     app: dash.Dash,
 ) -> None:
@@ -60,6 +63,7 @@ def test_api_claims_keeps_a_restatement_out_and_says_which_claim_is_evidence(
     assert v3["v3-training-cost-final-run"]["in_evidence"] is True
 
 
+@pytest.mark.catalogs
 def test_api_claims_takes_evidence_time_and_refuses_bad_requests(app: dash.Dash) -> None:
     before_nature = claims_of(app, "deepseek-r1", evidence_until="2025-09-16")
     assert "r1-training-cost-final-run" not in before_nature

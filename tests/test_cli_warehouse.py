@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from costboard.cli import main
 from costboard.warehouse import lake
 from tests.conftest import CliCall, write
+
+pytestmark = pytest.mark.catalogs
 
 SUBJECTS = "subject,name,kind\ndeepseek-v3,DeepSeek-V3,model\nNVDA,Nvidia,ticker\n"
 CLAIMS = (

@@ -29,6 +29,7 @@ def keyed(estimates: list[dict[str, Any]]) -> dict[tuple[str, ...], dict[str, An
     return {(e["estimator"], e["metric"], e["scope"], e["as_of"]): e for e in estimates}
 
 
+@pytest.mark.catalogs
 def test_api_estimates_in_constant_dollars_of_a_month(app: dash.Dash, newest: int) -> None:
     client = app.server.test_client()
     nominal = client.get("/api/estimates", query_string={"subject": "deepseek-v3"}).json
@@ -51,6 +52,7 @@ def test_api_estimates_in_constant_dollars_of_a_month(app: dash.Dash, newest: in
         assert after[key]["assumed"] == before[key]["assumed"]
 
 
+@pytest.mark.catalogs
 @pytest.mark.parametrize(
     ("usd_of", "says"),
     [("2025-13", "YYYY-MM"), ("June 2024", "YYYY-MM"), ("2030-01", "no price index for 2030-01")],
@@ -116,6 +118,7 @@ def test_overview_says_when_constant_dollars_cannot_be_shown(
     assert "usd_of" not in state["search"]
 
 
+@pytest.mark.catalogs
 def test_the_sql_pages_constant_dollar_example_runs_through_the_fence(app: dash.Dash) -> None:
     query = dict(page("sql").EXAMPLES)["In constant 2025-06 dollars"]
     answer = app.server.test_client().get("/api/sql", query_string={"q": query})

@@ -23,14 +23,13 @@ from costboard.testing import costboard_plugin  # noqa: F401  (the fixture)
 from costboard.warehouse import lake
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.lake import WarehouseMissing
-from tests.browser.support import REVISED_CLAIM, TAG, dashboard_home
+from tests.browser.support import REVISED_CLAIM, TAG
 
 
-@pytest.fixture(scope="session")
-def warehouse(
-    demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> WarehouseConfig:
-    return WarehouseConfig.resolve(dashboard_home(demo_home_template, tmp_path_factory.mktemp("d")))
+@pytest.fixture(scope="module")
+def warehouse(dashboard_config: WarehouseConfig) -> WarehouseConfig:
+    """The demo with estimates and history (conftest.py; on PostgreSQL too for the API tests)."""
+    return dashboard_config
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +106,7 @@ def test_every_page_and_asset_is_served_by_the_app_itself(app: dash.Dash) -> Non
 # ----------------------------------------------------------------------------- API
 
 
+@pytest.mark.catalogs
 def test_api_sql_answers_json_pinned_to_the_snapshot(app: dash.Dash, newest: int) -> None:
     client = app.server.test_client()
     body = client.get("/api/sql", query_string={"q": "SELECT count(*) AS n FROM claims"}).json
@@ -120,6 +120,7 @@ def test_api_sql_answers_json_pinned_to_the_snapshot(app: dash.Dash, newest: int
     assert tagged["snapshot_id"] < newest
 
 
+@pytest.mark.catalogs
 @pytest.mark.parametrize(
     ("params", "status", "says"),
     [
@@ -139,6 +140,7 @@ def test_api_sql_refusals_and_failures_are_4xx_json(
     assert says in response.json["error"]
 
 
+@pytest.mark.catalogs
 def test_api_snapshots_and_estimates(app: dash.Dash, newest: int) -> None:
     client = app.server.test_client()
     snapshots = client.get("/api/snapshots").json

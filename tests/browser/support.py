@@ -21,12 +21,6 @@ TAG = "first-estimates"
 _built: dict[str, Path] = {}
 
 
-def _cli(home: Path, *args: str) -> str:
-    result = CliRunner().invoke(main, ["--home", str(home), *args], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def revised_claim_file(folder: Path) -> Path:
     path = folder / "revised-claim.csv"
     path.write_text(
@@ -45,12 +39,23 @@ def dashboard_home(demo_home: Path, scratch: Path) -> Path:
     if "home" not in _built:
         home = scratch / "dashboard-home"
         shutil.copytree(demo_home, home)
-        _cli(home, "estimate")
-        _cli(home, "tag", TAG, "-m", "the first estimate run")
-        _cli(home, "ingest", str(revised_claim_file(scratch)), "-m", "revise the CR8DL listing")
-        _cli(home, "estimate")
+        add_history(scratch, "--home", str(home))
         _built["home"] = home
     return _built["home"]
+
+
+def add_history(scratch: Path, *options: str) -> None:
+    """Estimates, a tag, a revised claim, estimates again: on the warehouse the CLI's global
+    ``options`` name (``--home``, and ``--catalog``/``--data-path`` for another catalog)."""
+
+    def run(*args: str) -> None:
+        result = CliRunner().invoke(main, [*options, *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    run("estimate")
+    run("tag", TAG, "-m", "the first estimate run")
+    run("ingest", str(revised_claim_file(scratch)), "-m", "revise the CR8DL listing")
+    run("estimate")
 
 
 def claim_count(home: Path) -> int:

@@ -115,6 +115,7 @@ def prepare_target(target: WarehouseConfig, source: WarehouseConfig) -> bool:
     """
     if target.catalog_type == "sqlite":
         Path(target.catalog.partition(":")[2]).parent.mkdir(parents=True, exist_ok=True)
+    created = target.catalog_type == "sqlite" and not target.exists()
     connection = extensions.connect_offline()
     try:
         lake.load_extensions(connection, target)
@@ -135,6 +136,9 @@ def prepare_target(target: WarehouseConfig, source: WarehouseConfig) -> bool:
                 raise TargetNotEmpty(f"the target catalog {target.catalog} has DuckLake tables")
             files = _data_files(connection, target.data_path)
             if files:
+                connection.close()
+                if created:  # attaching made the file; the refusal leaves nothing behind
+                    Path(target.catalog.partition(":")[2]).unlink()
                 raise TargetNotEmpty(
                     f"the target data path {target.data_path} already holds {files} file(s); "
                     "migrate only writes to an empty one"
@@ -274,9 +278,7 @@ def migrate(
     lock_timeout: float = writer.LOCK_TIMEOUT_SECONDS,
 ) -> Migrated:
     """Copy ``source`` with its whole history into the empty ``target``, then verify it."""
-    if (source.catalog, source.data_path) == (target.catalog, target.data_path) or (
-        source.catalog == target.catalog
-    ):
+    if source.catalog == target.catalog:
         raise MigrationError("the target catalog is the source's own")
     lake.connect(source).close()  # the source exists and is not itself mid-migration
     # No costboard write lands in the source while it is copied (it would be left behind).
@@ -285,44 +287,41 @@ def migrate(
         lock.acquire(timeout=lock_timeout)
     except filelock.Timeout as error:
         raise writer.WriterBusy(f"a costboard writer holds {source.lock_path}") from error
+    connection = extensions.connect_offline()
     try:
+        lake.load_extensions(connection, source)
+        lake.attach(connection, source, alias=SOURCE, read_only=True)
+        history = connection.execute(
+            "SELECT snapshot_id, snapshot_time, author, commit_message, commit_extra_info, "
+            f"changes FROM {SOURCE}.snapshots() ORDER BY snapshot_id"
+        ).fetchall()
+        if [row[0] for row in history] != list(range(len(history))):
+            raise MigrationError(
+                "the source's snapshot ids are not 0, 1, 2, ... without gaps (expired "
+                "snapshots?), so the target could not keep them; nothing was written"
+            )
         cleared = prepare_target(target, source)
         if "://" not in target.data_path:
             Path(target.data_path).mkdir(parents=True, exist_ok=True)
-        connection = extensions.connect_offline()
-        try:
-            lake.load_extensions(connection, source)
-            lake.load_extensions(connection, target)
-            lake.attach(connection, source, alias=SOURCE, read_only=True)
-            lake.attach(connection, target, alias=TARGET, read_only=False)
-            connection.execute(f"USE {TARGET}")
-            if cleared:  # the interrupted run's files: nothing in the new catalog names them
+        lake.load_extensions(connection, target)
+        lake.attach(connection, target, alias=TARGET, read_only=False)
+        connection.execute(f"USE {TARGET}")
+        if cleared:  # the interrupted run's files: nothing in the new catalog names them
+            connection.execute(
+                f"CALL ducklake_delete_orphaned_files('{TARGET}', cleanup_all => true)"
+            )
+        for name, value in connection.execute(
+            f"SELECT option_name, value FROM {SOURCE}.options() WHERE scope = 'GLOBAL'"
+        ).fetchall():
+            if name not in _OWN_OPTIONS:
                 connection.execute(
-                    f"CALL ducklake_delete_orphaned_files('{TARGET}', cleanup_all => true)"
+                    f"CALL {TARGET}.set_option({_quote(name)}, {_option_value(value)})"
                 )
-            for name, value in connection.execute(
-                f"SELECT option_name, value FROM {SOURCE}.options() WHERE scope = 'GLOBAL'"
-            ).fetchall():
-                if name not in _OWN_OPTIONS:
-                    connection.execute(
-                        f"CALL {TARGET}.set_option({_quote(name)}, {_option_value(value)})"
-                    )
-            history = connection.execute(
-                "SELECT snapshot_id, snapshot_time, author, commit_message, commit_extra_info, "
-                f"changes FROM {SOURCE}.snapshots() ORDER BY snapshot_id"
-            ).fetchall()
-            ids = [row[0] for row in history]
-            if ids != list(range(len(ids))) or _latest(connection, TARGET) != 0:
-                raise MigrationError(
-                    "the source's snapshot ids are not 0, 1, 2, ... without gaps (expired "
-                    "snapshots?), so the target could not keep them; nothing was migrated"
-                )
-            _replay(connection, source, history, progress)
-            _carry_times(connection, history)
-            compared = migrate_verify.verify(connection, SOURCE, TARGET)
-            connection.execute(f"DROP TABLE __ducklake_metadata_{TARGET}.{migrate_verify.MARKER}")
-        finally:
-            connection.close()
+        _replay(connection, source, history, progress)
+        _carry_times(connection, history)
+        compared = migrate_verify.verify(connection, SOURCE, TARGET)
+        connection.execute(f"DROP TABLE __ducklake_metadata_{TARGET}.{migrate_verify.MARKER}")
     finally:
+        connection.close()
         lock.release()
     return Migrated(len(history), cleared, compared)

@@ -59,7 +59,7 @@ def _fingerprint(
     connection: duckdb.DuckDBPyConnection, database: str, table: str, snapshot: int
 ) -> tuple[int, int]:
     row = connection.execute(
-        "SELECT count(*), coalesce(sum(CAST(hash(COLUMNS(*)) AS HUGEINT)), 0) "
+        "SELECT count(*), coalesce(sum(CAST(hash(*COLUMNS(*)) AS HUGEINT)), 0) "
         f'FROM {database}."{table}" AT (VERSION => {int(snapshot)})'
     ).fetchone()
     assert row is not None

@@ -8,10 +8,17 @@ relative to the data path), while writing is proven by `init` and `ingest` on th
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +32,7 @@ from costboard.cli import main
 from costboard.dashboard.app import create_app
 from costboard.warehouse import extensions, lake, object_store
 from costboard.warehouse.config import WarehouseConfig
-from tests import postgres_server, s3_server
+from tests import s3_server
 from tests.conftest import write
 from tests.s3_server import LAKE_BUCKET, OTHER_BUCKET, S3Server
 
@@ -167,6 +174,44 @@ def test_the_dashboard_reads_the_lake_in_the_bucket_through_its_snapshots_and_fe
     with lake.connect(config) as connection:
         expected = connection.execute("SELECT sum(length(claim_id)) FROM claims").fetchone()
     assert body["rows"][0][0] == expected[0]
+
+
+def test_costboard_serve_workers_read_the_lake_in_the_bucket(
+    s3_env: S3Server, demo_home_template: Path, tmp_path: Path
+) -> None:
+    """The real server: gunicorn's worker gets the store's variables from the environment."""
+    home = tmp_path / "home"
+    data_path = demo_in_bucket(demo_home_template, s3_env, home, "demo-serve")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    command = [sys.executable, "-m", "costboard.cli", "--home", str(home)]
+    server = subprocess.Popen(
+        [*command, "--data-path", data_path, "serve", "--port", str(port), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    query = urllib.parse.urlencode({"q": "SELECT sum(length(claim_id)) AS n FROM claims"})
+    try:
+        while True:  # until it answers, or its process ends
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sql?{query}") as answer:
+                    body = json.load(answer)
+                break
+            except urllib.error.HTTPError as error:  # it answered, but not with the rows
+                pytest.fail(error.read().decode())
+            except OSError:  # not listening yet
+                assert server.poll() is None, server.communicate()[0]
+                time.sleep(0.1)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate()[0]
+    config = WarehouseConfig.resolve(home, data_path=data_path)
+    with lake.connect(config) as connection:
+        expected = connection.execute("SELECT sum(length(claim_id)) FROM claims").fetchone()
+    assert body["rows"] == [[expected[0]]]
+    assert s3_env.secret_access_key not in output
 
 
 @pytest.mark.parametrize(
@@ -359,18 +404,17 @@ def test_httpfs_settings_no_longer_hold_the_environments_key_after_loading(
 
 
 def test_a_postgres_catalog_with_its_data_in_the_bucket(
-    s3_env: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_env: S3Server, postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with postgres_server.throwaway("costboard-pg-s3-") as dsn:
-        monkeypatch.setenv("COSTBOARD_CATALOG", f"postgres:{dsn}")
-        monkeypatch.setenv("COSTBOARD_DATA_PATH", f"s3://{LAKE_BUCKET}/team-pg/")
-        home = tmp_path / "home"
-        cli(home, "init")
-        claims = write(tmp_path / "a.csv", CLAIMS.format(1) + MORE_CLAIMS)
-        cli(home, "ingest", str(write(tmp_path / "s.csv", SUBJECTS)), str(claims), "-m", "one")
-        value = "SELECT value FROM claims WHERE claim_id = 'c1'"
-        assert cli(home, "sql", value, "--format", "csv").split() == ["value", "1.0"]
-        assert s3_env.secret_access_key not in cli(home, "log", "--format", "json")
+    monkeypatch.setenv("COSTBOARD_CATALOG", f"postgres:{postgres_dsn}")
+    monkeypatch.setenv("COSTBOARD_DATA_PATH", f"s3://{LAKE_BUCKET}/team-pg/")
+    home = tmp_path / "home"
+    cli(home, "init")
+    claims = write(tmp_path / "a.csv", CLAIMS.format(1) + MORE_CLAIMS)
+    cli(home, "ingest", str(write(tmp_path / "s.csv", SUBJECTS)), str(claims), "-m", "one")
+    value = "SELECT value FROM claims WHERE claim_id = 'c1'"
+    assert cli(home, "sql", value, "--format", "csv").split() == ["value", "1.0"]
+    assert s3_env.secret_access_key not in cli(home, "log", "--format", "json")
     assert any(key.endswith(".parquet") for key in s3_env.objects(prefix="team-pg/"))
 
 

@@ -130,16 +130,21 @@ def test_the_credentials_reach_neither_the_catalog_the_objects_nor_any_output(
     home = tmp_path / "home"
     data_path = demo_in_bucket(demo_home_template, s3_env, home, "demo-secrets")
     monkeypatch.setenv("COSTBOARD_DATA_PATH", data_path)
+    uploaded = set(s3_env.objects(prefix="demo-secrets/"))
+    subjects = write(tmp_path / "s.csv", SUBJECTS)
+    claims = write(tmp_path / "a.csv", CLAIMS.format(1) + MORE_CLAIMS)
     outputs = [
-        cli(home, "ingest", str(write(tmp_path / "s.csv", SUBJECTS)), "-m", "a subject"),
+        cli(home, "ingest", str(subjects), str(claims), "-m", "claims written through httpfs"),
         cli(home, "log"),
         cli(home, "log", "--format", "json"),
         cli(home, "sql", "SELECT * FROM claims LIMIT 5"),
         cli(home, "sql", "SELECT name, value FROM duckdb_settings()", "--format", "csv"),
         cli(home, "diff", "3", "4"),
     ]
+    objects = s3_env.objects(prefix="demo-secrets/")
+    assert [key for key in set(objects) - uploaded if key.endswith(".parquet")]
     stored = [path.read_bytes() for path in home.rglob("*") if path.is_file()]
-    stored += list(s3_env.objects(prefix="demo-secrets/").values())
+    stored += list(objects.values())
     for secret in secrets_of(s3_env):
         assert not [text for text in outputs if secret in text]
         assert not [blob for blob in stored if secret.encode() in blob]

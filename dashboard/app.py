@@ -15,7 +15,7 @@ import flask
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, dcc, html
 from flask_caching.backends.base import BaseCache
 
-from costboard.dashboard import api, components, data, fence, pages, snapshots
+from costboard.dashboard import api, auth, components, data, fence, health, pages, snapshots
 from costboard.warehouse import schema
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.lake import WarehouseMissing
@@ -42,9 +42,14 @@ def require_warehouse(config: WarehouseConfig) -> None:
 
 
 def create_app(
-    config: WarehouseConfig, *, cache: BaseCache | None = None, warm: bool = True
+    config: WarehouseConfig,
+    *,
+    cache: BaseCache | None = None,
+    warm: bool = True,
+    secure_cookie: bool = True,
 ) -> dash.Dash:
-    """The dashboard for the warehouse ``config`` names (refuses when there is none)."""
+    """The dashboard for the warehouse ``config`` names (refuses when there is none), behind
+    sign-in when it has users (dashboard/auth.py)."""
     require_warehouse(config)
     reader = data.Reader(
         config,
@@ -69,6 +74,8 @@ def create_app(
     app.server.extensions["costboard"] = Services(config, reader)
     app.layout = shell
     api.register(app.server)
+    health.register(app.server)
+    auth.install(app.server, config, secure_cookie=secure_cookie)
     _register_shared_callbacks(app)
     return app
 
@@ -92,12 +99,28 @@ def shell() -> html.Div:
                 children=[
                     html.A("costboard", href="/", className="brand"),
                     html.Nav(components.nav(None, None), id="nav", className="nav"),
+                    *_signout(),
                 ],
             ),
             html.Main(dash.page_container, className="content"),
             dcc.Store(id="url-written"),
         ],
     )
+
+
+def _signout() -> list[html.Form]:
+    """A sign-out button naming the user, when sign-in is on (a POST: see dashboard/auth.py)."""
+    user = auth.signed_in_user()
+    if user is None:
+        return []
+    return [
+        html.Form(
+            className="signout",
+            action=auth.SIGNOUT,
+            method="post",
+            children=[html.Span(user), html.Button("Sign out", type="submit", id="signout")],
+        )
+    ]
 
 
 def _register_shared_callbacks(app: dash.Dash) -> None:

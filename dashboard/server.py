@@ -1,4 +1,4 @@
-"""The dashboard under gunicorn, for ``costboard serve --workers N`` with N > 1.
+"""The dashboard under gunicorn: what ``costboard serve`` runs, for one worker as for many.
 
 ``costboard serve`` replaces its own process with ``python -m costboard.dashboard.server``
 (``os.execv``) rather than starting gunicorn in place: the command line has imported polars
@@ -7,11 +7,19 @@ Measured here: every gthread worker died with SIGSEGV at exit, and polars docume
 fork after its thread pool started can deadlock the child. This module imports neither; each
 worker builds the app (and its DuckDB instance) after the fork, and they share only the
 results cache on disk.
+
+The warehouse comes through the environment (``WarehouseConfig.environment``), never the
+command line: ``ps`` shows every process's arguments to every user of the machine, and the
+catalog may carry a password. gunicorn writes its access log to stdout in its default format:
+the request line, never a header or a form's body, so neither an ``Authorization`` header nor
+the sign-in form's password (a POST) reaches it. On SIGTERM gunicorn stops accepting, lets
+requests in flight finish (up to ``graceful_timeout``) and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -31,8 +39,11 @@ def _worker_exit(_server: Any, worker: Any) -> None:
 
 
 class Dashboard(BaseApplication):  # type: ignore[misc]
-    def __init__(self, config: WarehouseConfig, bind: str, workers: int) -> None:
+    def __init__(
+        self, config: WarehouseConfig, bind: str, workers: int, *, secure_cookie: bool = True
+    ) -> None:
         self.config, self.bind, self.workers = config, bind, workers
+        self.secure_cookie = secure_cookie
         super().__init__()
 
     def load_config(self) -> None:
@@ -42,6 +53,7 @@ class Dashboard(BaseApplication):  # type: ignore[misc]
             "worker_class": "gthread",
             "threads": THREADS,
             "timeout": 120,
+            "graceful_timeout": 30,
             "accesslog": "-",
             "worker_exit": _worker_exit,
             # gunicorn's control socket would be a file in the user's home: not needed here.
@@ -53,21 +65,20 @@ class Dashboard(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         from costboard.dashboard.app import create_app
 
-        return create_app(self.config).server
+        return create_app(self.config, secure_cookie=self.secure_cookie).server
 
 
-def command(config: WarehouseConfig, host: str, port: int, workers: int) -> list[str]:
-    """The command line that runs this module for ``config``."""
-    return [
+def command(
+    config: WarehouseConfig, host: str, port: int, workers: int, *, secure_cookie: bool = True
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that run this module for ``config``.
+
+    The command line holds no part of the warehouse's configuration; the environment does.
+    """
+    argv = [
         sys.executable,
         "-m",
         "costboard.dashboard.server",
-        "--home",
-        str(config.home),
-        "--catalog",
-        config.catalog,
-        "--data-path",
-        config.data_path,
         "--host",
         host,
         "--port",
@@ -75,18 +86,22 @@ def command(config: WarehouseConfig, host: str, port: int, workers: int) -> list
         "--workers",
         str(workers),
     ]
+    if not secure_cookie:
+        argv.append("--no-secure-cookie")
+    return argv, {**os.environ, **config.environment()}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m costboard.dashboard.server")
-    for option in ("--home", "--catalog", "--data-path", "--host"):
-        parser.add_argument(option, required=True)
+    parser.add_argument("--host", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, required=True)
+    parser.add_argument("--no-secure-cookie", action="store_true")
     args = parser.parse_args(argv)
-    config = WarehouseConfig.resolve(args.home, args.catalog, args.data_path)
+    # COSTBOARD_HOME, COSTBOARD_CATALOG and COSTBOARD_DATA_PATH, as `costboard serve` set them.
+    config = WarehouseConfig.resolve()
     bind = f"[{args.host}]:{args.port}" if ":" in args.host else f"{args.host}:{args.port}"
-    Dashboard(config, bind, args.workers).run()
+    Dashboard(config, bind, args.workers, secure_cookie=not args.no_secure_cookie).run()
 
 
 if __name__ == "__main__":

@@ -1,27 +1,35 @@
-"""`costboard serve --workers 2`: gunicorn workers that share the cache and exit cleanly."""
+"""`costboard serve`: gunicorn for one worker as for many, its logs, /healthz, a graceful
+stop, the warehouse passed through the environment, and the refusal to serve an open
+dashboard beyond localhost."""
 
 from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from flask_caching.backends import SimpleCache
 
+from costboard.cli import main
+from costboard.dashboard import server
+from costboard.dashboard.app import create_app
+from costboard.warehouse.config import WarehouseConfig
+from tests import postgres_server
+from tests.auth_support import add_user, free_port, process_tree_command_lines, serving, stop
 from tests.browser.support import dashboard_home
 
 pytestmark = pytest.mark.slow
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+DEVELOPMENT_WARNING = "development server"
 
 
 def get(url: str) -> dict:
@@ -29,10 +37,14 @@ def get(url: str) -> dict:
         return json.load(answer)
 
 
-def test_two_workers_answer_share_the_cache_and_exit_cleanly(
-    demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    home = dashboard_home(demo_home_template, tmp_path_factory.mktemp("serve"))
+@pytest.fixture(scope="module")
+def served_home(demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dashboard tests' warehouse (read only here)."""
+    return dashboard_home(demo_home_template, tmp_path_factory.mktemp("serve"))
+
+
+def test_two_workers_answer_share_the_cache_and_exit_cleanly(served_home: Path) -> None:
+    home = served_home
     port = free_port()
     command = [sys.executable, "-m", "costboard.cli", "--home", str(home), "serve"]
     server = subprocess.Popen(
@@ -61,3 +73,125 @@ def test_two_workers_answer_share_the_cache_and_exit_cleanly(
     assert server.returncode == 0, output
     assert "Booting worker" in output and output.count("Worker exiting") == 2
     assert "SIGSEGV" not in output and "Traceback" not in output
+
+
+def test_one_worker_is_gunicorn_with_an_access_log_healthz_and_no_development_warning(
+    served_home: Path, tmp_path: Path
+) -> None:
+    with serving(served_home, tmp_path / "serve.log") as served:
+        health = served.request("GET", "/healthz")
+        page = served.request("GET", "/")
+        status = stop(served)
+    output = served.output
+    assert health.status == 200 and health.json() == {"status": "ok"}
+    assert page.status == 200
+    assert status == 0, output
+    assert "Starting gunicorn" in output and output.count("Booting worker") == 1
+    assert '"GET /healthz HTTP/1.1" 200' in output and '"GET / HTTP/1.1" 200' in output
+    assert "Worker exiting" in output
+    assert DEVELOPMENT_WARNING not in output.lower() and "Traceback" not in output
+
+
+def test_a_request_in_flight_finishes_when_the_server_is_told_to_stop(
+    served_home: Path, tmp_path: Path
+) -> None:
+    # A query of a few seconds (the fence stops one at 10 s): SIGTERM arrives while it runs.
+    query = "SELECT sum(hash(i)) AS s FROM range(120000000) t(i)"
+    answers: list = []
+    with serving(served_home, tmp_path / "serve.log") as served:
+        path = "/api/sql?" + urllib.parse.urlencode({"q": query})
+        asking = threading.Thread(target=lambda: answers.append(served.request("GET", path)))
+        asking.start()
+        time.sleep(1.0)
+        signalled = time.monotonic()
+        status = stop(served)
+        asking.join()
+        answered = time.monotonic()
+    assert answers and answers[0].status == 200, served.output
+    assert answers[0].json()["rows"][0][0] is not None
+    # The answer arrived after SIGTERM: the request was in flight and was let finish.
+    assert answers[0].json()["elapsed_ms"] > 1000 and answered > signalled
+    assert status == 0 and "Traceback" not in served.output
+
+
+def test_healthz_answers_503_and_says_nothing_else_when_the_warehouse_is_unreadable(
+    served_home: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(served_home, home, ignore=shutil.ignore_patterns("cache"))
+    app = create_app(WarehouseConfig.resolve(home), cache=SimpleCache(threshold=0), warm=False)
+    client = app.server.test_client()
+    assert client.get("/healthz").status_code == 200
+    (home / "catalog.sqlite").write_bytes(b"not a catalog any more")
+    time.sleep(1.1)  # the newest snapshot id is trusted for one second (snapshots.py)
+    answer = client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.get_json() == {"status": "unavailable"}
+
+
+@pytest.fixture(scope="module")
+def password_server() -> Iterator[postgres_server.Server]:
+    with postgres_server.throwaway(
+        "costboard-serve-pw-", port=postgres_server.free_port(), password="s3rve-Secret-9"
+    ) as running:
+        yield running
+
+
+def test_the_catalog_password_is_in_no_command_line_and_no_output(
+    password_server: postgres_server.Server, tmp_path: Path
+) -> None:
+    password = password_server.password
+    assert password
+    password_server.create_database("served")
+    url = f"postgresql://postgres:{password}@127.0.0.1:{password_server.tcp_port}/served"
+    options = ("--catalog", url, "--data-path", f"{tmp_path}/data/")
+    home = tmp_path / "home"
+    made = CliRunner().invoke(main, ["--home", str(home), *options, "init"])
+    assert made.exit_code == 0, made.output
+    assert WarehouseConfig.resolve(home, url).catalog_password == password
+    with serving(home, tmp_path / "serve.log", "--workers", "2", global_options=options) as served:
+        command_lines = process_tree_command_lines(served.process.pid)
+        snapshots = served.request("GET", "/api/snapshots")
+        status = stop(served)
+    assert snapshots.status == 200 and status == 0, served.output
+    # What `ps` shows: gunicorn's arbiter and its two workers (it retitles them).
+    assert len(command_lines) == 3 and all("gunicorn" in line for line in command_lines)
+    assert not any(password in line for line in command_lines), command_lines
+    # The command line serve starts gunicorn with (before the retitling) holds no password,
+    # nor any part of the catalog; the environment carries it.
+    config = WarehouseConfig.resolve(home, url, f"{tmp_path}/data/")
+    argv, environment = server.command(config, "127.0.0.1", 8050, 2)
+    assert not any(password in part or "postgresql" in part for part in argv), argv
+    assert password in environment["COSTBOARD_CATALOG"]
+    assert password not in served.output and "Traceback" not in served.output
+
+
+def test_an_address_beyond_localhost_with_no_users_is_refused(served_home: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["--home", str(served_home), "serve", "--host", "0.0.0.0", "--port", str(free_port())]
+    )
+    assert result.exit_code == 1
+    assert "refusing to serve on 0.0.0.0 with no users" in result.output
+    assert "costboard users add NAME" in result.output and "--no-auth" in result.output
+
+
+def test_no_auth_serves_beyond_localhost_with_a_loud_warning(
+    served_home: Path, tmp_path: Path
+) -> None:
+    with serving(served_home, tmp_path / "serve.log", "--host", "0.0.0.0", "--no-auth") as served:
+        assert served.request("GET", "/api/snapshots").status == 200
+    assert "WARNING: --no-auth: NO SIGN-IN on 0.0.0.0" in served.output
+
+
+def test_no_auth_with_users_is_refused_rather_than_ignoring_them(
+    served_home: Path, tmp_path: Path
+) -> None:
+    users_file = tmp_path / "users.json"
+    add_user(served_home, "alice", COSTBOARD_USERS_FILE=str(users_file))
+    result = CliRunner(env={"COSTBOARD_USERS_FILE": str(users_file)}).invoke(
+        main, ["--home", str(served_home), "serve", "--no-auth", "--port", str(free_port())]
+    )
+    assert result.exit_code == 1
+    assert "--no-auth, but" in result.output and "has 1 user(s)" in result.output

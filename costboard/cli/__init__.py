@@ -95,6 +95,9 @@ def _register() -> None:
     except ImportError:
         return
     serve_command.register(main)
+    from costboard.cli import users_command
+
+    users_command.register(main)
 
 
 _register()

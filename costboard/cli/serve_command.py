@@ -1,7 +1,13 @@
-"""``costboard serve``: the dashboard, one process by default, gunicorn for more workers."""
+"""``costboard serve``: the dashboard under gunicorn, for one worker as for many.
+
+Before handing over to gunicorn it checks what can be checked with a clear message: the
+warehouse exists, the port is free, the users file reads, and an address beyond this machine
+has users to sign in (or ``--no-auth``, said out loud).
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sys
@@ -24,6 +30,48 @@ def _check_port(host: str, port: int) -> None:
             ) from None
 
 
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine reaches (a host name other than localhost is
+    taken as reachable from elsewhere)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_sign_in(config: WarehouseConfig, host: str, no_auth: bool) -> None:
+    from costboard.dashboard import users
+
+    known = users.load(config)
+    where = users.describe_source(config)
+    if known and no_auth:
+        raise click.ClickException(
+            f"--no-auth, but {where} has {len(known)} user(s): sign-in stays on while there "
+            "are users; drop --no-auth (or remove the users)"
+        )
+    if not known and not no_auth and not is_loopback(host):
+        raise click.ClickException(
+            f"refusing to serve on {host} with no users to sign in: anyone who can reach it "
+            "would read the whole warehouse and run SQL on it. Add one with `costboard users "
+            f"add NAME` (users are read from {where}), or give --no-auth to serve it open"
+        )
+    if no_auth:
+        click.secho(
+            f"WARNING: --no-auth: NO SIGN-IN on {host}. Anyone who can reach this port reads "
+            "the whole warehouse and can run SQL on it. Add users with `costboard users add "
+            "NAME` and drop --no-auth.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+    if known:
+        # Made now, once, rather than by the workers racing each other (they would agree
+        # anyway: see users.secret_key).
+        users.secret_key(config)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535))
@@ -32,31 +80,47 @@ def _check_port(host: str, port: int) -> None:
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Processes; more than one runs gunicorn, sharing the results cache.",
+    help="gunicorn worker processes; they share the results cache and the sign-in key.",
+)
+@click.option(
+    "--no-auth",
+    is_flag=True,
+    help="Serve with no users on an address beyond localhost: no sign-in at all (warns).",
+)
+@click.option(
+    "--no-secure-cookie",
+    is_flag=True,
+    help="Send the session cookie over plain http too: only for a trusted network without "
+    "TLS (browsers keep Secure cookies on http://localhost and 127.0.0.1 anyway).",
 )
 @pass_config
 @friendly_errors
-def serve(config: WarehouseConfig, host: str, port: int, workers: int) -> None:
-    """Serve the dashboard (read-only; it never writes to the warehouse)."""
+def serve(
+    config: WarehouseConfig,
+    host: str,
+    port: int,
+    workers: int,
+    no_auth: bool,
+    no_secure_cookie: bool,
+) -> None:
+    """Serve the dashboard with gunicorn (read-only; it never writes to the warehouse)."""
+    from costboard.dashboard import server
     from costboard.dashboard.app import require_warehouse
 
     require_warehouse(config)
     _check_port(host, port)
-    click.echo(f"costboard dashboard for {config.catalog} on http://{host}:{port}/ (Ctrl-C stops)")
-    if workers > 1:
-        from costboard.dashboard import server
-
-        # gunicorn forks its workers: start it from a fresh interpreter that has not loaded
-        # polars or DuckDB (see costboard/dashboard/server.py).
-        sys.stdout.flush()
-        command = server.command(config, host, port, workers)
-        os.execv(command[0], command)
-    from werkzeug.serving import run_simple
-
-    from costboard.dashboard.app import create_app
-
-    app = create_app(config)
-    run_simple(host, port, app.server, threaded=True, use_reloader=False, use_debugger=False)
+    _check_sign_in(config, host, no_auth)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"costboard dashboard for {config.catalog} on http://{shown}:{port}/ (Ctrl-C stops)")
+    # gunicorn forks its workers: start it from a fresh interpreter that has not loaded
+    # polars or DuckDB (see costboard/dashboard/server.py). The warehouse goes through the
+    # environment, not the command line, which `ps` shows to everyone.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    argv, environment = server.command(
+        config, host, port, workers, secure_cookie=not no_secure_cookie
+    )
+    os.execve(argv[0], argv, environment)
 
 
 def register(main: click.Group) -> None:

@@ -1,0 +1,276 @@
+"""Sign-in: when the dashboard has users, every request but two needs a signed-in user.
+
+One ``before_request`` hook on the Flask server, run before Dash's own, decides for every
+path, so a route added later is covered without naming it. The two open paths are the sign-in
+page itself and ``/healthz`` (a load balancer has no session; it answers only ok or not).
+
+- Pages (a GET of a path outside ``/_...``, ``/assets/`` and ``/api/``) redirect to
+  ``/signin?next=PATH``; Dash's callbacks, assets and component bundles answer 401; ``/api/``
+  answers 401 with ``WWW-Authenticate: Basic`` and accepts, besides the session, HTTP basic
+  auth with a user's password or ``Authorization: Bearer TOKEN`` (``costboard users token``).
+- The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure unless
+  ``--no-secure-cookie``), signed with the key :func:`users.secret_key` keeps, so it survives
+  restarts and every worker accepts it. It names the user and a fingerprint of the password
+  hash: removing the user, or giving a new password, ends their sessions.
+- The sign-in and sign-out forms are POSTs that must come from this site (their Origin, or
+  failing that their Referer, names this host): with SameSite=Lax, that stops another site
+  from signing a browser in or out. A password is never in a URL, so never in the access log.
+- Failed sign-ins (form or basic auth) are rate limited per user name and per client address
+  (the ``limits`` library's moving window, in each worker's memory: with N workers an
+  attacker gets at most N times the allowance) and logged with the name and address, never
+  the password. Behind a reverse proxy the address is the proxy's.
+
+With no users the dashboard is open: ``costboard serve`` refuses a non-loopback address then,
+unless ``--no-auth``. Users added while it runs take effect at the next request (the file is
+re-read when it changes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import os
+import sys
+from urllib.parse import quote, urlsplit
+
+import flask
+from limits import parse, storage, strategies
+from werkzeug.wrappers import Response
+
+from costboard.dashboard import health, users
+from costboard.warehouse.config import WarehouseConfig
+
+log = logging.getLogger(__name__)
+
+SIGNIN = "/signin"
+SIGNOUT = "/signout"
+OPEN_PATHS = frozenset({SIGNIN, health.PATH})
+COOKIE_NAME = "costboard_session"
+SESSION_DAYS = 14
+#: Failed sign-ins allowed per user name, and per client address, in a moving minute.
+PER_NAME = parse("5/minute")
+PER_ADDRESS = parse("20/minute")
+
+
+class Guard:
+    def __init__(self, config: WarehouseConfig) -> None:
+        self.config = config
+        self._stamp: tuple[int, int] | None = None
+        self._users: dict[str, users.User] = {}
+        self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+
+    def users(self) -> dict[str, users.User]:
+        """The users now: the variable, or the file as it is (re-read when it changes)."""
+        if os.environ.get(users.USERS_ENV):
+            if self._stamp is None:
+                self._users, self._stamp = users.load(self.config), (0, 0)
+            return self._users
+        try:
+            status = users.users_file(self.config).stat()
+            stamp = (status.st_mtime_ns, status.st_size)
+        except FileNotFoundError:
+            return {}
+        if stamp != self._stamp:
+            self._users, self._stamp = users.load(self.config), stamp
+        return self._users
+
+    # -- the hook ------------------------------------------------------------------------
+
+    def check(self) -> Response | None:
+        """Let the request through (None) or answer it: redirect, 401 or 429."""
+        path = flask.request.path
+        if path in OPEN_PATHS:
+            return None
+        known = self.users()
+        if not known:
+            return None
+        user = self._session_user(known)
+        if user is None and _is_api(path) and flask.request.authorization is not None:
+            user_or_refusal = self._header_user(known)
+            if isinstance(user_or_refusal, Response):
+                return user_or_refusal
+            user = user_or_refusal
+        if user is not None:
+            flask.g.costboard_user = user.name
+            return None
+        return _refuse(path)
+
+    def _session_user(self, known: dict[str, users.User]) -> users.User | None:
+        user = known.get(str(flask.session.get("user", "")))
+        if user is None or flask.session.get("fp") != user.fingerprint:
+            return None
+        return user
+
+    def _header_user(self, known: dict[str, users.User]) -> users.User | Response | None:
+        credentials = flask.request.authorization
+        assert credentials is not None
+        if credentials.type == "bearer" and credentials.token:
+            # A token names no user: only the client's address is limited.
+            if self._limited(None):
+                return _api_refusal("too many failed sign-ins: wait a minute", 429)
+            user = users.user_for_token(known, credentials.token)
+            if user is None:
+                self._failed(None, "bearer token")
+            return user
+        if credentials.type == "basic":
+            name, password = credentials.username or "", credentials.password or ""
+            if self._limited(name):
+                return _api_refusal("too many failed sign-ins: wait a minute", 429)
+            user = known.get(name)
+            if users.verify_password(user, password):
+                return user
+            self._failed(name, "basic auth")
+        return None
+
+    # -- rate limits and the log -----------------------------------------------------------
+
+    def _limited(self, name: str | None) -> bool:
+        address = flask.request.remote_addr or "unknown"
+        name_ok = name is None or self._limiter.test(PER_NAME, "name", name)
+        if name_ok and self._limiter.test(PER_ADDRESS, "address", address):
+            return False
+        log.warning("sign-in refused, too many failures: user %r from %s", _shown(name), address)
+        return True
+
+    def _failed(self, name: str | None, how: str) -> None:
+        address = flask.request.remote_addr or "unknown"
+        if name is not None:
+            self._limiter.hit(PER_NAME, "name", name)
+        self._limiter.hit(PER_ADDRESS, "address", address)
+        log.warning("failed sign-in (%s): user %r from %s", how, _shown(name), address)
+
+    # -- the pages -----------------------------------------------------------------------
+
+    def signin(self) -> Response | tuple[str, int]:
+        target = _safe_next(flask.request.values.get("next", "/"))
+        if flask.request.method == "GET":
+            return _signin_page(target, ""), 200
+        if not _same_site():
+            return _signin_page(target, "Sign-in refused: the form came from another site."), 403
+        name = flask.request.form.get("name", "")
+        password = flask.request.form.get("password", "")
+        if self._limited(name):
+            page = _signin_page(target, "Too many failed sign-ins: wait a minute and retry.")
+            return page, 429
+        user = self.users().get(name)
+        if not users.verify_password(user, password):
+            self._failed(name, "form")
+            return _signin_page(target, "Wrong user name or password."), 401
+        assert user is not None
+        flask.session.clear()
+        flask.session.permanent = True
+        flask.session["user"], flask.session["fp"] = user.name, user.fingerprint
+        log.info("signed in: user %r from %s", user.name, flask.request.remote_addr)
+        return flask.redirect(target, 303)
+
+    def signout(self) -> Response | tuple[str, int]:
+        if not _same_site():
+            return "Sign-out refused: the form came from another site.", 403
+        flask.session.clear()
+        return flask.redirect(SIGNIN, 303)
+
+
+def install(server: flask.Flask, config: WarehouseConfig, *, secure_cookie: bool = True) -> None:
+    """Put sign-in in front of every route of ``server``."""
+    server.secret_key = users.secret_key(config)
+    server.config.update(
+        SESSION_COOKIE_NAME=COOKIE_NAME,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Chromium and Firefox keep a Secure cookie on http://localhost and 127.0.0.1 too.
+        SESSION_COOKIE_SECURE=secure_cookie,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(days=SESSION_DAYS),
+    )
+    guard = Guard(config)
+    server.extensions["costboard_auth"] = guard
+    server.add_url_rule(SIGNIN, "signin", guard.signin, methods=["GET", "POST"])
+    server.add_url_rule(SIGNOUT, "signout", guard.signout, methods=["POST"])
+    # First of all hooks: Dash's own must not answer a request that sign-in refuses.
+    server.before_request_funcs.setdefault(None, []).insert(0, guard.check)
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [auth] %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
+def signed_in_user() -> str | None:
+    """The user this request is signed in as (None when sign-in is off or outside a request)."""
+    if not flask.has_request_context():
+        return None
+    return flask.g.get("costboard_user")
+
+
+def _shown(name: str | None) -> str:
+    """A user name as the log shows it (%r escapes control characters; long ones cut)."""
+    return "(bearer token)" if name is None else name[:64]
+
+
+def _is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+def _refuse(path: str) -> Response:
+    if _is_api(path):
+        return _api_refusal("sign-in required: HTTP basic auth or a bearer token", 401)
+    request = flask.request
+    is_page = not path.startswith(("/_", "/assets/", "/static/"))
+    if request.method in ("GET", "HEAD") and is_page:
+        wanted = request.full_path.rstrip("?") if request.query_string else path
+        return flask.redirect(f"{SIGNIN}?next={quote(wanted, safe='/')}", 302)
+    answer = flask.jsonify({"error": "sign-in required"})
+    answer.status_code = 401
+    return answer
+
+
+def _api_refusal(message: str, status: int) -> Response:
+    answer = flask.jsonify({"error": message})
+    answer.status_code = status
+    answer.headers["WWW-Authenticate"] = 'Basic realm="costboard", charset="UTF-8"'
+    return answer
+
+
+def _same_site() -> bool:
+    """The form was posted from a page of this host (Origin, else Referer, names it)."""
+    request = flask.request
+    sent = request.headers.get("Origin") or request.headers.get("Referer")
+    return bool(sent) and urlsplit(sent).netloc == request.host
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this site: never ``//host`` or ``https://...`` (an open redirect)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _signin_page(target: str, error: str) -> str:
+    message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
+    return _PAGE.format(next=html.escape(target, quote=True), message=message)
+
+
+# Inline style: the page must show before sign-in, and every asset of the app needs it.
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in · costboard</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body {{ font-family: system-ui, sans-serif; background: #f5f6f8; color: #1d2330; margin: 0; }}
+main {{ max-width: 22rem; margin: 12vh auto; background: #fff; padding: 2rem;
+       border: 1px solid #d8dce3; border-radius: 8px; }}
+h1 {{ font-size: 1.3rem; margin: 0 0 1.2rem; }}
+label {{ display: block; margin: 0.8rem 0 0.3rem; font-size: 0.9rem; }}
+input {{ width: 100%; box-sizing: border-box; padding: 0.5rem; font-size: 1rem; }}
+button {{ margin-top: 1.2rem; width: 100%; padding: 0.6rem; font-size: 1rem; }}
+.error {{ color: #a4161a; }}
+</style></head>
+<body><main><h1>costboard</h1>{message}
+<form method="post" action="/signin">
+<input type="hidden" name="next" value="{next}">
+<label for="name">User name</label>
+<input id="name" name="name" autocomplete="username" required autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" id="signin">Sign in</button>
+</form></main></body></html>
+"""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -143,3 +144,30 @@ def running(folder: Path) -> Iterator[S3Server]:
     finally:
         process.terminate()
         process.wait()
+
+
+@contextmanager
+def in_environment(folder: Path) -> Iterator[S3Server]:
+    """:func:`running`, with its endpoint and credentials in this process's environment as a
+    user sets them (restored afterwards)."""
+    import pytest
+
+    with running(folder) as server, pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3"):
+            patch.delenv(name, raising=False)
+        for name, value in server.environment().items():
+            patch.setenv(name, value)
+        # No DuckDB secrets of the machine's user (DuckDB looks for them under ~/.duckdb).
+        patch.setenv("HOME", str(folder / "user-home"))
+        yield server
+
+
+def demo_in_bucket(demo_home_template: Path, server: S3Server, home: Path, prefix: str) -> str:
+    """A copy of the session's demo warehouse whose data path is ``s3://<lake>/<prefix>/``."""
+    shutil.copytree(demo_home_template, home, ignore=shutil.ignore_patterns("data", "*.lock"))
+    client = server.client()
+    data = demo_home_template / "data"
+    for file in sorted(p for p in data.rglob("*") if p.is_file()):
+        key = f"{prefix}/{file.relative_to(data).as_posix()}"
+        client.upload_file(str(file), LAKE_BUCKET, key)
+    return f"s3://{LAKE_BUCKET}/{prefix}/"

@@ -8,33 +8,21 @@ relative to the data path), while writing is proven by `init` and `ingest` on th
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 from click.testing import CliRunner
-from flask_caching.backends import SimpleCache
 
 from costboard.cli import main
-from costboard.dashboard.app import create_app
-from costboard.warehouse import extensions, lake, object_store
-from costboard.warehouse.config import WarehouseConfig
+from costboard.warehouse import extensions, object_store
 from tests import s3_server
 from tests.conftest import write
-from tests.s3_server import LAKE_BUCKET, OTHER_BUCKET, S3Server
+from tests.s3_server import LAKE_BUCKET, S3Server
 
 SUBJECTS = "subject,kind\nm1,model\n"
 CLAIMS = (
@@ -49,16 +37,7 @@ MORE_CLAIMS = "".join(
 
 @pytest.fixture(scope="module")
 def s3_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """The server, with its endpoint and credentials in the environment as a user sets them
-    (for the whole module; a test that changes one uses its own monkeypatch)."""
-    folder = tmp_path_factory.mktemp("s3")
-    with s3_server.running(folder) as server, pytest.MonkeyPatch.context() as patch:
-        for name in ("AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3"):
-            patch.delenv(name, raising=False)
-        for name, value in server.environment().items():
-            patch.setenv(name, value)
-        # No DuckDB secrets of the machine's user (DuckDB looks for them under ~/.duckdb).
-        patch.setenv("HOME", str(folder / "user-home"))
+    with s3_server.in_environment(tmp_path_factory.mktemp("s3")) as server:
         yield server
 
 
@@ -67,17 +46,6 @@ def cli(home: Path, *args: str, data_path: str | None = None, expect: int = 0) -
     result = CliRunner().invoke(main, [*options, *args], catch_exceptions=False)
     assert result.exit_code == expect, result.output
     return result.output
-
-
-def demo_in_bucket(demo_home_template: Path, server: S3Server, home: Path, prefix: str) -> str:
-    """A copy of the session's demo warehouse whose data path is ``s3://<lake>/<prefix>/``."""
-    shutil.copytree(demo_home_template, home, ignore=shutil.ignore_patterns("data", "*.lock"))
-    client = server.client()
-    data = demo_home_template / "data"
-    for file in sorted(p for p in data.rglob("*") if p.is_file()):
-        key = f"{prefix}/{file.relative_to(data).as_posix()}"
-        client.upload_file(str(file), LAKE_BUCKET, key)
-    return f"s3://{LAKE_BUCKET}/{prefix}/"
 
 
 def secrets_of(server: S3Server) -> list[str]:
@@ -109,7 +77,7 @@ def test_log_sql_as_of_diff_and_estimate_read_and_write_a_lake_in_the_bucket(
     s3_env: S3Server, demo_home_template: Path, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
-    data_path = demo_in_bucket(demo_home_template, s3_env, home, "demo-cli")
+    data_path = s3_server.demo_in_bucket(demo_home_template, s3_env, home, "demo-cli")
     log = cli(home, "log", "--format", "csv", data_path=data_path)
     assert "create the costboard warehouse" in log
     count = "SELECT count(*) AS n FROM claims"
@@ -128,7 +96,7 @@ def test_the_credentials_reach_neither_the_catalog_the_objects_nor_any_output(
     s3_env: S3Server, demo_home_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path / "home"
-    data_path = demo_in_bucket(demo_home_template, s3_env, home, "demo-secrets")
+    data_path = s3_server.demo_in_bucket(demo_home_template, s3_env, home, "demo-secrets")
     monkeypatch.setenv("COSTBOARD_DATA_PATH", data_path)
     uploaded = set(s3_env.objects(prefix="demo-secrets/"))
     subjects = write(tmp_path / "s.csv", SUBJECTS)
@@ -148,133 +116,6 @@ def test_the_credentials_reach_neither_the_catalog_the_objects_nor_any_output(
     for secret in secrets_of(s3_env):
         assert not [text for text in outputs if secret in text]
         assert not [blob for blob in stored if secret.encode() in blob]
-
-
-# --------------------------------------------------------------------------- dashboard
-
-
-@pytest.fixture(scope="module")
-def dashboard(
-    s3_env: S3Server, demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Any, WarehouseConfig]:
-    """The dashboard's app (its test client) on a demo warehouse in the bucket."""
-    home = tmp_path_factory.mktemp("dashboard") / "home"
-    data_path = demo_in_bucket(demo_home_template, s3_env, home, "demo-dashboard")
-    config = WarehouseConfig.resolve(home, data_path=data_path)
-    app = create_app(config, cache=SimpleCache(threshold=0), warm=False)
-    return app.server.test_client(), config
-
-
-def test_the_dashboard_reads_the_lake_in_the_bucket_through_its_snapshots_and_fence(
-    dashboard: tuple[Any, WarehouseConfig],
-) -> None:
-    client, config = dashboard
-    snapshots = client.get("/api/snapshots").json
-    assert snapshots["latest"] > 3
-    # Reading values (not only counts the catalog knows) reads the Parquet files in the bucket.
-    body = client.get(
-        "/api/sql", query_string={"q": "SELECT sum(length(claim_id)) AS n FROM claims"}
-    ).json
-    assert "error" not in body and body["rows"][0][0] > 0
-    with lake.connect(config) as connection:
-        expected = connection.execute("SELECT sum(length(claim_id)) FROM claims").fetchone()
-    assert body["rows"][0][0] == expected[0]
-
-
-def test_costboard_serve_workers_read_the_lake_in_the_bucket(
-    s3_env: S3Server, demo_home_template: Path, tmp_path: Path
-) -> None:
-    """The real server: gunicorn's worker gets the store's variables from the environment."""
-    home = tmp_path / "home"
-    data_path = demo_in_bucket(demo_home_template, s3_env, home, "demo-serve")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    command = [sys.executable, "-m", "costboard.cli", "--home", str(home)]
-    server = subprocess.Popen(
-        [*command, "--data-path", data_path, "serve", "--port", str(port), "--workers", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    query = urllib.parse.urlencode({"q": "SELECT sum(length(claim_id)) AS n FROM claims"})
-    try:
-        while True:  # until it answers, or its process ends
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sql?{query}") as answer:
-                    body = json.load(answer)
-                break
-            except urllib.error.HTTPError as error:  # it answered, but not with the rows
-                pytest.fail(error.read().decode())
-            except OSError:  # not listening yet
-                assert server.poll() is None, server.communicate()[0]
-                time.sleep(0.1)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        output = server.communicate()[0]
-    config = WarehouseConfig.resolve(home, data_path=data_path)
-    with lake.connect(config) as connection:
-        expected = connection.execute("SELECT sum(length(claim_id)) FROM claims").fetchone()
-    assert body["rows"] == [[expected[0]]]
-    assert s3_env.secret_access_key not in output
-
-
-@pytest.mark.parametrize(
-    ("query", "says"),
-    [
-        (f"SELECT * FROM read_csv('s3://{OTHER_BUCKET}/private.csv')", "disabled by configuration"),
-        (
-            f"SELECT * FROM read_csv('s3://{LAKE_BUCKET}/elsewhere/x.csv')",
-            "disabled by configuration",
-        ),
-        (f"SELECT * FROM glob('s3://{LAKE_BUCKET}/*')", "disabled by configuration"),
-        # The fence compares paths as text, so a '..' gets past it; the request then goes out
-        # signed for the data path, and the store refuses it (moto: the signature no longer
-        # matches the path it serves). The other bucket's rows never come back.
-        (
-            f"SELECT * FROM read_csv('s3://{LAKE_BUCKET}/demo-dashboard/../../{OTHER_BUCKET}/private.csv')",
-            "403",
-        ),
-    ],
-)
-def test_fenced_sql_reads_no_url_outside_the_data_path(
-    dashboard: tuple[Any, WarehouseConfig], query: str, says: str
-) -> None:
-    client, _ = dashboard
-    response = client.get("/api/sql", query_string={"q": query})
-    assert response.status_code == 400
-    assert says in response.json["error"]
-    assert "secret_figure" not in response.get_data(as_text=True)
-
-
-@pytest.mark.parametrize(
-    "query",
-    [
-        "SELECT * FROM duckdb_secrets()",
-        "SELECT * FROM duckdb_secrets(redact := false)",
-        "SELECT name, value FROM duckdb_settings()",
-        "SELECT current_setting('s3_secret_access_key') AS s",
-    ],
-)
-def test_fenced_sql_cannot_read_the_secret_key(
-    dashboard: tuple[Any, WarehouseConfig], s3_env: S3Server, query: str
-) -> None:
-    client, _ = dashboard
-    response = client.get("/api/sql", query_string={"q": query})
-    assert s3_env.secret_access_key not in response.get_data(as_text=True)
-
-
-def test_duckdb_secrets_shows_the_data_paths_secret_redacted_and_scoped(
-    dashboard: tuple[Any, WarehouseConfig],
-) -> None:
-    client, config = dashboard
-    body = client.get(
-        "/api/sql",
-        query_string={"q": "SELECT name, persistent, scope, secret_string FROM duckdb_secrets()"},
-    ).json
-    [(name, persistent, scope, text)] = body["rows"]
-    assert (name, persistent, scope) == (object_store.SECRET_NAME, False, [config.data_path])
-    assert "secret=redacted" in text
 
 
 # ------------------------------------------------------------------------------ errors
@@ -449,8 +290,3 @@ def test_without_an_access_key_a_persistent_duckdb_secret_of_the_user_is_used(
 def test_httpfs_comes_from_its_wheel_built_for_this_duckdb() -> None:
     path = extensions.extension_file("httpfs")
     assert f"v{duckdb.__version__}" in str(path) and "site-packages" in str(path)
-
-
-def test_the_fence_allows_the_data_path_as_a_folder_not_as_a_name_prefix() -> None:
-    assert object_store.allowed_prefix("s3://bucket/lake") == "s3://bucket/lake/"
-    assert object_store.allowed_prefix("s3://bucket/lake/") == "s3://bucket/lake/"

@@ -207,6 +207,7 @@ def test_sql_without_a_query_opens_a_prompt(cli: CliCall) -> None:
     assert "42" in result.output and "error:" in result.output
 
 
+@pytest.mark.sqlite_only("attaches the SQLite catalog file by its path")
 def test_views_are_usable_from_a_plain_duckdb_client(tmp_path: Path) -> None:
     """The README's ATTACH works in any DuckDB client that loads the same extensions."""
     home = tmp_path / "h"
@@ -228,6 +229,7 @@ def test_views_are_usable_from_a_plain_duckdb_client(tmp_path: Path) -> None:
     connection.close()
 
 
+@pytest.mark.sqlite_only("runs the README's ATTACH of the default SQLite catalog")
 def test_the_readme_attach_works_from_the_duckdb_cli(tmp_path: Path) -> None:
     """The README's `duckdb` CLI snippet, run as written against a fresh warehouse."""
     import re

@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from costboard.cli import main
 from costboard.plugins.evidence import middle
 
+pytestmark = pytest.mark.catalogs
+
 SUBJECTS = """subject,name,kind,developer,members,released_on,note
 deepseek-v3,DeepSeek-V3,model,DeepSeek,,2024-12-27,
 deepseek-r1,DeepSeek-R1,model,DeepSeek,,,

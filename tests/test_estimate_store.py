@@ -16,6 +16,8 @@ from costboard.warehouse import estimates, history, ingest, lake
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.writer import TableChanges
 
+pytestmark = pytest.mark.catalogs
+
 DAY = dt.date(2025, 1, 10)
 SUBJECTS = "subject,kind\nm,model\nn,model\n"
 CLAIMS = (

@@ -18,6 +18,8 @@ from costboard.warehouse import ingest, lake
 from costboard.warehouse.config import WarehouseConfig
 from tests.conftest import CliCall, write
 
+pytestmark = pytest.mark.catalogs
+
 TODAY = dt.date(2026, 1, 1)
 #: The evidence date the tests read at: after the V3 report, before the later claims.
 UNTIL = "2025-01-31"

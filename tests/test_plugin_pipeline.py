@@ -24,6 +24,8 @@ from costboard.warehouse import lake
 from costboard.warehouse.config import WarehouseConfig
 from tests.conftest import CliCall, write
 
+pytestmark = pytest.mark.catalogs
+
 RENTAL = default_cloud_rental.ESTIMATOR
 
 

@@ -18,6 +18,8 @@ from costboard.warehouse import estimates, history, ingest, lake
 from costboard.warehouse.config import WarehouseConfig
 from tests.conftest import CliCall, write
 
+pytestmark = pytest.mark.catalogs
+
 TODAY = dt.date(2026, 1, 1)
 SUBJECTS = """subject,name,kind,developer,members,released_on,note
 deepseek-v3,DeepSeek-V3,model,DeepSeek,,2024-12-27,

@@ -19,7 +19,7 @@ from costboard.warehouse import ingest, lake
 from costboard.warehouse.config import WarehouseConfig
 from tests.conftest import write
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.catalogs]
 
 WRITER = textwrap.dedent(
     """

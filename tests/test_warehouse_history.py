@@ -11,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from costboard.warehouse import history, ingest, lake, schema
+from costboard.warehouse import history, ingest, lake
 from costboard.warehouse.config import WarehouseConfig
-from tests.conftest import write
+from tests.conftest import Warehouses, write
+
+pytestmark = pytest.mark.catalogs
 
 SUBJECTS = "subject,kind\nm1,model\nm2,model\nNVDA,ticker\n"
 HEADER = "claim_id,subject,metric,scope,value,unit,claimant,stated_on,source_url\n"
@@ -188,11 +190,13 @@ batch = st.dictionaries(
     max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(batches=st.lists(batch, min_size=1, max_size=4))
-def test_state_as_of_each_snapshot_equals_the_state_after_that_ingest(batches: list[dict]) -> None:  # type: ignore[type-arg]
+def test_state_as_of_each_snapshot_equals_the_state_after_that_ingest(
+    warehouses: Warehouses,
+    batches: list[dict],  # type: ignore[type-arg]
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        config = WarehouseConfig.resolve(tmp / "home")
-        schema.create(config)
+        config = warehouses.make(tmp / "home", "empty")  # a fresh one per example
         subjects = write(tmp / "subjects.csv", SUBJECTS)
         ingest.ingest(config, [subjects], message="subjects")
         expected: dict[str, tuple[str, float]] = {}

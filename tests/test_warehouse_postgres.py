@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from costboard.cli import main
-from tests import postgres_server
 from tests.conftest import write
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    with postgres_server.throwaway("costboard-pg-") as dsn:
-        yield dsn
-
-
 def test_ingest_history_diff_and_sql_as_of_work_on_a_postgres_catalog(
-    postgres: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    postgres_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COSTBOARD_CATALOG", f"postgres:{postgres}")
+    monkeypatch.setenv("COSTBOARD_CATALOG", f"postgres:{postgres_dsn}")
     monkeypatch.setenv("COSTBOARD_DATA_PATH", str(tmp_path / "shared-data") + "/")
 
     def cli(*args: str) -> str:

@@ -21,6 +21,8 @@ from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.tables import TABLES, Table
 from costboard.warehouse.writer import TableChanges
 
+pytestmark = pytest.mark.catalogs
+
 
 @pytest.fixture
 def lake_connection(config: WarehouseConfig) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -12,6 +12,8 @@ from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
 from tests.conftest import write
 
+pytestmark = pytest.mark.catalogs
+
 SUBJECTS = """subject,name,kind,developer,members,released_on,note
 deepseek-v3,DeepSeek-V3,model,DeepSeek,,2024-12-26,
 NVDA,Nvidia,ticker,,,,

@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from costboard.warehouse import ingest, lake
+from costboard.warehouse import ingest, lake, writer
 from costboard.warehouse.config import WarehouseConfig
 from tests import postgres_server as pg
 from tests.conftest import write
@@ -111,10 +112,10 @@ def test_four_machines_writing_at_once_each_land_every_ingest_with_no_error(
             )
         )
     failures = []
-    for writer in writers:
-        _, err = writer.communicate()
-        if writer.returncode != 0 or err.strip():
-            failures.append((writer.returncode, err[-3000:]))
+    for process in writers:
+        _, err = process.communicate()
+        if process.returncode != 0 or err.strip():
+            failures.append((process.returncode, err[-3000:]))
     assert failures == []
     after, claims, distinct = snapshots_and_claims(team)
     assert after - before == WRITERS * INGESTS
@@ -124,6 +125,35 @@ def test_four_machines_writing_at_once_each_land_every_ingest_with_no_error(
             "SELECT author, count(*) FROM snapshots WHERE message LIKE '% batch %' GROUP BY author"
         ).fetchall()
     assert dict(per_writer) == {f"w{n}": INGESTS for n in range(WRITERS)}
+
+
+def test_a_commit_another_machine_beat_is_retried_by_the_writer_when_ducklake_gives_up(
+    team: WarehouseConfig, tmp_path: Path
+) -> None:
+    """On PostgreSQL a lost race shows as a duplicate snapshot id, and once DuckLake's own
+    retries are spent it says "exceeded the maximum retry count", never "conflict": the writer
+    must still see a conflict, roll back and run the write again."""
+    other = replace(team, home=tmp_path / "other")  # its own lock: nothing serializes the two
+    tries = []
+
+    def body(connection: duckdb.DuckDBPyConnection) -> dict[str, writer.TableChanges]:
+        tries.append(len(tries) + 1)
+        # DuckLake gives up at the first lost race (its default retries a few times first).
+        connection.execute("SET ducklake_max_retry_count = 0")
+        connection.execute("INSERT INTO lake.subjects (subject, kind) VALUES ('mine', 'model')")
+        if len(tries) == 1:  # the other machine commits while this write is open
+            ingest.ingest(
+                other, [write(tmp_path / "o.csv", "subject,kind\ntheirs,model\n")], message="o"
+            )
+        return {"subjects": writer.TableChanges(added=1)}
+
+    result = writer.write(team, body, message="mine")
+    assert tries == [1, 2] and result.wrote
+    with lake.connect(team) as connection:
+        subjects = connection.execute(
+            "SELECT subject FROM subjects WHERE subject IN ('mine', 'theirs') ORDER BY subject"
+        ).fetchall()
+    assert subjects == [("mine",), ("theirs",)]
 
 
 # ------------------------------------------------------------------ two dashboards

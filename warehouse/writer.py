@@ -92,7 +92,13 @@ def default_author() -> str:
 def _is_conflict(error: BaseException) -> bool:
     text = str(error).lower()
     return isinstance(error, duckdb.Error) and (
-        "conflict" in text or "busy" in text or "locked" in text
+        "conflict" in text
+        or "busy" in text
+        or "locked" in text
+        # DuckLake retries a commit that lost a race itself, then gives up with this. On a
+        # PostgreSQL catalog the race shows only as a duplicate snapshot id (another
+        # machine's commit took it), with no word "conflict" anywhere in the error.
+        or "maximum retry count" in text
     )
 
 

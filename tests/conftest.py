@@ -153,7 +153,7 @@ class Warehouses:
         self,
         kind: str,
         templates: Templates,
-        monkeypatch: pytest.MonkeyPatch,
+        monkeypatch: pytest.MonkeyPatch | None,
         request: pytest.FixtureRequest,
     ) -> None:
         self.kind = kind
@@ -180,7 +180,7 @@ class Warehouses:
             config = postgres_config(self._server, name, home, create=True, template=database)
             # The environment names this warehouse: `--home` alone and child processes use it.
             for variable, value in config.environment().items():
-                if variable != "COSTBOARD_HOME":
+                if variable != "COSTBOARD_HOME" and self._monkeypatch is not None:
                     self._monkeypatch.setenv(variable, value)
         self._made[home.resolve()] = config
         return config
@@ -206,6 +206,15 @@ def warehouses(
     made = Warehouses(catalog_kind, templates, monkeypatch, request)
     yield made
     made.close()
+
+
+@pytest.fixture(scope="module")
+def module_warehouses(
+    catalog_kind: str, templates: Templates, request: pytest.FixtureRequest
+) -> Warehouses:
+    """Makes warehouses that a module's tests share, of its catalog kind (the environment is
+    left alone: name them with :func:`cli_options`); their databases go with the server."""
+    return Warehouses(catalog_kind, templates, None, request)
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ test here. Expected values are costfacts.md's, typed in, never read back from co
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -20,6 +18,8 @@ from click.testing import CliRunner
 
 from costboard.cli import main
 from costboard.plugins.evidence import middle
+from costboard.warehouse.config import WarehouseConfig
+from tests.conftest import Warehouses, cli_options
 
 pytestmark = pytest.mark.catalogs
 
@@ -83,29 +83,31 @@ def claims_csv() -> str:
     return header + "\n".join(rows) + "\n"
 
 
-def cli(home: Path, *args: str) -> str:
-    result = CliRunner().invoke(main, ["--home", str(home), *args], catch_exceptions=False)
+def cli(home: WarehouseConfig, *args: str) -> str:
+    result = CliRunner().invoke(main, [*cli_options(home), *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result.output
 
 
-def sql(home: Path, query: str) -> list[dict[str, Any]]:
+def sql(home: WarehouseConfig, query: str) -> list[dict[str, Any]]:
     return json.loads(cli(home, "sql", query, "--format", "json"))
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def home(
+    tmp_path_factory: pytest.TempPathFactory, module_warehouses: Warehouses
+) -> WarehouseConfig:
     folder = tmp_path_factory.mktemp("e2e")
     (folder / "subjects.csv").write_text(SUBJECTS, encoding="utf-8")
     (folder / "claims.csv").write_text(claims_csv(), encoding="utf-8")
-    home = folder / "home"
+    home = module_warehouses.make(folder / "home", None)
     cli(home, "init")
     cli(home, "ingest", str(folder / "subjects.csv"), str(folder / "claims.csv"), "-m", "facts")
     cli(home, "estimate", "-m", "estimates")
     return home
 
 
-def latest(home: Path, subject: str, estimator: str) -> dict[str, Any]:
+def latest(home: WarehouseConfig, subject: str, estimator: str) -> dict[str, Any]:
     rows = sql(
         home,
         f"SELECT * FROM estimates WHERE subject = '{subject}' AND estimator = '{estimator}' "
@@ -124,20 +126,24 @@ def derived(row: dict[str, Any], name: str) -> Any:
 # --- the cost models, from CSV as written -------------------------------------------------------
 
 
-def test_row_4_v3_rental_from_2_788_million_gpu_hours_is_5_576_million_exact(home: Path) -> None:
+def test_row_4_v3_rental_from_2_788_million_gpu_hours_is_5_576_million_exact(
+    home: WarehouseConfig,
+) -> None:
     row = latest(home, "deepseek-v3", "cloud_rental")
     assert derived(row, "gpu_hours") == 2_788_000
     assert row["value"] == 5_576_000.0
 
 
-def test_row_6_r1_rental_from_512_gpus_for_8_25_days_and_80_hours_is_294_672(home: Path) -> None:
+def test_row_6_r1_rental_from_512_gpus_for_8_25_days_and_80_hours_is_294_672(
+    home: WarehouseConfig,
+) -> None:
     row = latest(home, "deepseek-r1", "cloud_rental")
     assert derived(row, "gpu_hours") == 512 * 198 + 512 * 80 + 5_000  # 8.25 days = 198 h
     assert row["value"] == pytest.approx(294_672.0, rel=1e-12)
 
 
 def test_rows_25_and_27_v3_amortized_with_700_w_and_percent_fractions_is_5_918_million(
-    home: Path,
+    home: WarehouseConfig,
 ) -> None:
     row = latest(home, "deepseek-v3", "amortized_hardware_energy")
     assert derived(row, "power") == pytest.approx(0.7)  # 700 W
@@ -151,14 +157,16 @@ def test_rows_25_and_27_v3_amortized_with_700_w_and_percent_fractions_is_5_918_m
 
 
 def test_row_26_v3_cluster_acquisition_with_a_19_percent_interconnect_is_113_1_million(
-    home: Path,
+    home: WarehouseConfig,
 ) -> None:
     row = latest(home, "deepseek-v3", "hardware_acquisition")
     assert row["value"] == pytest.approx(2048 * 44_750 / 0.81, rel=1e-12)
     assert round(row["value"] / 1e6, 1) == 113.1
 
 
-def test_row_12_v3_six_nd_from_billions_of_params_and_trillions_of_tokens(home: Path) -> None:
+def test_row_12_v3_six_nd_from_billions_of_params_and_trillions_of_tokens(
+    home: WarehouseConfig,
+) -> None:
     row = latest(home, "deepseek-v3", "compute_6nd")
     assert derived(row, "training_flop") == pytest.approx(3.2856e24, rel=1e-12)
     assert derived(row, "peak_flops") == pytest.approx(989e12)  # 989 TFLOP/s
@@ -167,13 +175,15 @@ def test_row_12_v3_six_nd_from_billions_of_params_and_trillions_of_tokens(home: 
     assert row["value"] == pytest.approx(3.2856e24 / (989e12 * 0.375 * 3600) * 2.0, rel=1e-9)
 
 
-def test_row_17_llama_chip_hours_from_a_40_42_percent_mfu_and_989_4_tflops(home: Path) -> None:
+def test_row_17_llama_chip_hours_from_a_40_42_percent_mfu_and_989_4_tflops(
+    home: WarehouseConfig,
+) -> None:
     row = latest(home, "llama-3.1-405b", "compute_6nd")
     assert derived(row, "utilization") == pytest.approx(0.4042)
     assert derived(row, "gpu_hours") == pytest.approx(26.39e6, rel=0.005)
 
 
-def test_rows_23_and_24_gpt4_acquisition_and_cloud_cost(home: Path) -> None:
+def test_rows_23_and_24_gpt4_acquisition_and_cloud_cost(home: WarehouseConfig) -> None:
     acquisition = latest(home, "gpt-4", "hardware_acquisition")
     assert acquisition["value"] == pytest.approx(767.75e6, rel=1e-5)
     assert abs(acquisition["value"] / 778.07e6 - 1) <= 0.02
@@ -185,7 +195,7 @@ def test_rows_23_and_24_gpt4_acquisition_and_cloud_cost(home: Path) -> None:
 # --- reconciliation: claims below, inside and above an estimate's range --------------------------
 
 
-def reconciled(home: Path, claim_id: str, estimator: str) -> dict[str, Any]:
+def reconciled(home: WarehouseConfig, claim_id: str, estimator: str) -> dict[str, Any]:
     rows = sql(
         home,
         "SELECT claim_value, value, low, high, ratio, inside_range FROM reconciliation "
@@ -195,13 +205,15 @@ def reconciled(home: Path, claim_id: str, estimator: str) -> dict[str, Any]:
     return rows[0]
 
 
-def test_a_claim_equal_to_its_estimate_reconciles_at_ratio_one(home: Path) -> None:
+def test_a_claim_equal_to_its_estimate_reconciles_at_ratio_one(home: WarehouseConfig) -> None:
     row = reconciled(home, "v3-cost", "cloud_rental")  # $5.576M at 2024-12-27
     assert row["claim_value"] == 5_576_000.0
     assert row["ratio"] == 1.0 and row["inside_range"] is True
 
 
-def test_a_claim_below_the_range_is_outside_with_ratio_claim_over_estimate(home: Path) -> None:
+def test_a_claim_below_the_range_is_outside_with_ratio_claim_over_estimate(
+    home: WarehouseConfig,
+) -> None:
     row = reconciled(home, "v3-cost-low", "amortized_hardware_energy")  # $1M vs $5.918M
     assert row["claim_value"] == 1_000_000.0
     assert row["claim_value"] < row["low"]
@@ -209,14 +221,16 @@ def test_a_claim_below_the_range_is_outside_with_ratio_claim_over_estimate(home:
     assert row["inside_range"] is False
 
 
-def test_a_claim_inside_the_range_but_off_centre_has_a_ratio_that_is_not_one(home: Path) -> None:
+def test_a_claim_inside_the_range_but_off_centre_has_a_ratio_that_is_not_one(
+    home: WarehouseConfig,
+) -> None:
     row = reconciled(home, "v3-cost-mid", "cloud_rental")  # $5.918M vs $5.576M
     assert row["low"] <= row["claim_value"] <= row["high"]
     assert row["ratio"] == pytest.approx(5.918 / 5.576, rel=1e-9)
     assert row["inside_range"] is True
 
 
-def test_a_claim_above_the_range_written_in_billions_is_outside(home: Path) -> None:
+def test_a_claim_above_the_range_written_in_billions_is_outside(home: WarehouseConfig) -> None:
     row = reconciled(home, "v3-cost-high", "cloud_rental")  # 0.1 usd_billion vs $5.576M
     assert row["claim_value"] == 100_000_000.0
     assert row["claim_value"] > row["high"]
@@ -225,7 +239,7 @@ def test_a_claim_above_the_range_written_in_billions_is_outside(home: Path) -> N
 
 
 def test_the_reconciliation_view_and_the_evidence_give_a_claim_the_same_point(
-    home: Path,
+    home: WarehouseConfig,
 ) -> None:
     """A claim's point has one rule, stated in SQL for the view and in polars for the
     estimators and the dashboard: a range's geometric middle, else its one end."""
@@ -250,15 +264,16 @@ def test_the_reconciliation_view_and_the_evidence_give_a_claim_the_same_point(
 
 
 @pytest.fixture(scope="module")
-def demo_home(demo_home_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("e2e-demo") / "home"
-    shutil.copytree(demo_home_template, home)
+def demo_home(
+    tmp_path_factory: pytest.TempPathFactory, module_warehouses: Warehouses
+) -> WarehouseConfig:
+    home = module_warehouses.make(tmp_path_factory.mktemp("e2e-demo") / "home", "demo")
     cli(home, "estimate")
     return home
 
 
 def test_nvidias_27_january_loss_is_bloombergs_589_billion_within_its_range(
-    demo_home: Path,
+    demo_home: WarehouseConfig,
 ) -> None:
     rows = sql(
         demo_home,
@@ -275,7 +290,7 @@ def test_nvidias_27_january_loss_is_bloombergs_589_billion_within_its_range(
 
 
 def test_the_nvidia_broadcom_loss_is_about_800_billion_and_bloomberg_reconciles(
-    demo_home: Path,
+    demo_home: WarehouseConfig,
 ) -> None:
     # CNBC stated the combined ~$800B on 31 January, qualified with the trading day it
     # describes: the group's estimate at that date is the 27th's move

@@ -22,11 +22,7 @@ from click.testing import CliRunner, Result
 from costboard.cli import main
 from costboard.warehouse import extensions, lake, migrate_verify
 from costboard.warehouse.config import WarehouseConfig
-from tests import postgres_server
-
-#: Not the other suites' server port (55433), so both can run at once.
-PORT = 55440
-PASSWORD = "mig-Secret-7"
+from tests import postgres_server as pg
 
 
 def run(home: Path, *args: str, catalog: str | None = None, data: str | None = None) -> Result:
@@ -97,16 +93,22 @@ def test_migration_to_sqlite_keeps_every_snapshot_and_answers_the_same(
 
 
 def test_migration_to_postgresql_by_url_keeps_history_and_never_shows_the_password(
-    source_home: Path, tmp_path: Path
+    source_home: Path, tmp_path: Path, postgres_server: pg.Server
 ) -> None:
-    with postgres_server.throwaway("costboard-migrate-", PORT, password=PASSWORD) as server:
-        url, data = server.url("costboard"), str(tmp_path / "shared-data") + "/"
+    name = "migrate_target"
+    postgres_server.create_database(name)
+    try:
+        url, data = postgres_server.url(name), str(tmp_path / "shared-data") + "/"
+        password = postgres_server.password
+        assert password and password in url
         result = run(source_home, "migrate", "--to", url, "--data-path", data)
         assert result.exit_code == 0, result.output
         assert "verified: 45 snapshots" in result.output
-        assert PASSWORD not in result.output
+        assert password not in result.output
         assert answers(source_home) == answers(source_home, url, data)
-        assert PASSWORD not in server.dump("costboard")
+        assert password not in postgres_server.dump(name)
+    finally:
+        postgres_server.drop_database(name)
 
 
 def test_a_target_that_holds_a_warehouse_or_files_is_refused(

@@ -42,7 +42,8 @@ _DATA_CHANGES = frozenset(
 #: Options DuckLake sets itself when it creates a catalog (the data path is the target's own).
 _OWN_OPTIONS = frozenset({"created_by", "data_path", "encrypted", "version"})
 
-Progress = Callable[[int, int], None]
+#: Told (stage, done, total) as snapshots are replayed, then compared.
+Progress = Callable[[str, int, int], None]
 
 
 class MigrationError(RuntimeError):
@@ -252,7 +253,7 @@ def _replay(
                 f"cannot be kept (the source's changes there: {changes})"
             )
         if progress:
-            progress(n, len(history) - 1)
+            progress("replaying snapshots", n, len(history) - 1)
 
 
 def _carry_times(connection: duckdb.DuckDBPyConnection, history: list[tuple[Any, ...]]) -> None:
@@ -319,7 +320,14 @@ def migrate(
                 )
         _replay(connection, source, history, progress)
         _carry_times(connection, history)
-        compared = migrate_verify.verify(connection, SOURCE, TARGET)
+        compared = migrate_verify.verify(
+            connection,
+            SOURCE,
+            TARGET,
+            progress=(lambda done, total: progress("comparing snapshots", done, total))
+            if progress
+            else None,
+        )
         connection.execute(f"DROP TABLE __ducklake_metadata_{TARGET}.{migrate_verify.MARKER}")
     finally:
         connection.close()

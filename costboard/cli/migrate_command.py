@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.warehouse import catalog as catalog_strings
@@ -80,13 +87,15 @@ def migrate(config: WarehouseConfig, to: str, data_path: str | None) -> None:
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task("replaying snapshots", total=None)
+        tasks: dict[str, TaskID] = {}
 
-        def replayed(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def step(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
 
         try:
-            result = migration.migrate(config, target, progress=replayed)
+            result = migration.migrate(config, target, progress=step)
         except (migration.MigrationError, MigrationDiffers) as error:
             bar.stop()
             click.echo(f"error: {error}", err=True)

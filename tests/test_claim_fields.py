@@ -9,7 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from costboard.cli import main
 from costboard.warehouse import ingest, lake, schema, writer
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
@@ -329,3 +331,22 @@ def test_an_older_warehouse_gains_the_fields_and_an_optional_source_url(
     )
     ingest.ingest(config, [print_only], message="a print source", today=TODAY)
     assert view(config, "print")["source_title"] == "Print p. 4"
+
+
+def test_diff_shows_a_claims_cites_as_text_in_every_format(
+    config: WarehouseConfig, tmp_path: Path
+) -> None:
+    restated = "cnbc,deepseek-v3,training_cost,final_run,5.6,,,usd_million,CNBC,2025-01-31,https://example.org/cnbc,,,exact,secondary,{},,\n"
+    r1 = "r1-floor,deepseek-r1,training_cost,final_run,0.294,,,usd_million,DeepSeek-AI,2025-09-17,https://example.org/nature,,,lower,primary,,,\n"
+    home = ["--home", str(config.home)]
+    ingest_files(config, tmp_path, claims_file(tmp_path, V3, r1, restated.format("v3-cost")))
+    assert CliRunner().invoke(main, [*home, "tag", "before"]).exit_code == 0
+    ingest_files(
+        config, tmp_path, claims_file(tmp_path, V3, r1, restated.format("v3-cost;r1-floor"))
+    )
+    shown = CliRunner().invoke(main, [*home, "diff", "before", "latest", "--table", "claims"])
+    assert shown.exit_code == 0, shown.output
+    assert "cites: v3-cost -> v3-cost;r1-floor" in shown.output
+    as_csv = CliRunner().invoke(main, [*home, "diff", "before", "latest", "--format", "csv"])
+    assert as_csv.exit_code == 0, as_csv.output
+    assert "v3-cost;r1-floor" in as_csv.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import duckdb
 import polars as pl
+import polars.selectors as cs
 
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.output import FORMATS, echo_frame
@@ -42,7 +43,7 @@ def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], f
             results[ESTIMATES_DIFF] = _estimate_moves(config, connection, old_id, new_id)
     if fmt != "table":
         frames = [
-            frame.with_columns(pl.col("changed_columns").list.join(";")).select(
+            _lists_as_text(frame).select(
                 "change", pl.lit(name).alias("table"), pl.exclude("change").cast(pl.String)
             )
             for name, frame in results.items()
@@ -59,7 +60,9 @@ def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], f
         if name == ESTIMATES_DIFF:
             echo_frame(frame.drop("changed_columns", "old_version", "new_version"))
         else:
-            echo_frame(_compact_diff(frame, history.DIFF_TABLES[name]))
+            echo_frame(
+                _compact_diff(_lists_as_text(frame, "changed_columns"), history.DIFF_TABLES[name])
+            )
     if all(f.is_empty() for f in results.values()):
         click.echo("no differences")
 
@@ -84,6 +87,12 @@ def _estimate_moves(
     return moved.with_columns(
         pl.when(pl.col("change") == "changed").then(changed_columns).alias("changed_columns")
     )
+
+
+def _lists_as_text(frame: pl.DataFrame, *keep: str) -> pl.DataFrame:
+    """List columns (a claim's ``cites``, ``changed_columns``) as ``;``-joined text, the way
+    claims files write them, so they print and compare like any other value."""
+    return frame.with_columns((cs.by_dtype(pl.List(pl.String)) - cs.by_name(keep)).list.join(";"))
 
 
 def _compact_diff(frame: pl.DataFrame, table: history.DiffTable) -> pl.DataFrame:

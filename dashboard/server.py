@@ -55,6 +55,9 @@ class Dashboard(BaseApplication):  # type: ignore[misc]
             "timeout": 120,
             "graceful_timeout": 30,
             "accesslog": "-",
+            # gunicorn's default format (the request line, never a header or a body), and
+            # which worker answered.
+            "access_log_format": '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(p)s',
             "worker_exit": _worker_exit,
             # gunicorn's control socket would be a file in the user's home: not needed here.
             "control_socket_disable": True,

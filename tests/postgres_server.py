@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,7 +82,8 @@ class Server(str):
 
     def url(self, dbname: str) -> str:
         """``postgresql://postgres:PASSWORD@127.0.0.1:PORT/dbname``, over TCP with the password."""
-        return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.tcp_port}/{dbname}"
+        password = urllib.parse.quote(self.password or "", safe="")
+        return f"postgresql://{USER}:{password}@127.0.0.1:{self.tcp_port}/{dbname}"
 
     def psql(self, sql: str, dbname: str = "postgres") -> str:
         """Run ``sql`` through psql over the socket; its output, unaligned and tuples only."""

@@ -138,10 +138,19 @@ def postgres_config(
     )
 
 
-def cli_options(config: WarehouseConfig) -> list[str]:
-    """The CLI's global options that name ``config``'s warehouse whatever the environment says."""
+def sqlite_config(home: Path) -> WarehouseConfig:
+    """The default (SQLite) warehouse at ``home``, whatever the environment says: a template
+    may first be asked for inside a PostgreSQL-kind test, whose environment names its own."""
+    return WarehouseConfig.resolve(
+        home, catalog=f"sqlite:{home}/catalog.sqlite", data_path=f"{home}/data/"
+    )
+
+
+def cli_options(config: WarehouseConfig, *, explicit: bool = False) -> list[str]:
+    """The CLI's global options that name ``config``'s warehouse whatever the environment says
+    (a SQLite warehouse by ``--home`` alone, the default, unless ``explicit``)."""
     options = ["--home", str(config.home)]
-    if config.catalog_type != "sqlite":
+    if explicit or config.catalog_type != "sqlite":
         options += ["--catalog", config.catalog, "--data-path", config.data_path]
     return options
 
@@ -230,7 +239,7 @@ def home(tmp_path: Path, warehouses: Warehouses) -> Path:
 def empty_home_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An empty SQLite-catalog warehouse, made once per session (copy it; never write to it)."""
     home = tmp_path_factory.mktemp("empty") / "home"
-    schema.create(WarehouseConfig.resolve(home), author="tests")
+    schema.create(sqlite_config(home), author="tests")
     return home
 
 
@@ -245,7 +254,9 @@ def config(home: Path, warehouses: Warehouses) -> WarehouseConfig:
 def demo_home_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo warehouse (SQLite catalog), built once per session through `costboard init --demo`."""
     home = tmp_path_factory.mktemp("demo") / "home"
-    result = CliRunner().invoke(main, ["--home", str(home), "init", "--demo"])
+    result = CliRunner().invoke(
+        main, [*cli_options(sqlite_config(home), explicit=True), "init", "--demo"]
+    )
     assert result.exit_code == 0, result.output
     return home
 

@@ -5,6 +5,7 @@ dashboard beyond localhost."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -168,13 +169,23 @@ def test_the_catalog_password_is_in_no_command_line_and_no_output(
     assert password not in served.output and "Traceback" not in served.output
 
 
-def test_an_address_beyond_localhost_with_no_users_is_refused(served_home: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["--home", str(served_home), "serve", "--host", "0.0.0.0", "--port", str(free_port())]
+def serve_refused(home: Path, *options: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`costboard serve` expected to refuse, in a process of its own: a serve that wrongly
+    starts would otherwise become this test's process (it execs gunicorn)."""
+    return subprocess.run(
+        [sys.executable, "-m", "costboard.cli", "--home", str(home), "serve", *options],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,  # only so that a wrongly started server cannot hang the run
     )
-    assert result.exit_code == 1
-    assert "refusing to serve on 0.0.0.0 with no users" in result.output
-    assert "costboard users add NAME" in result.output and "--no-auth" in result.output
+
+
+def test_an_address_beyond_localhost_with_no_users_is_refused(served_home: Path) -> None:
+    result = serve_refused(served_home, "--host", "0.0.0.0", "--port", str(free_port()))
+    assert result.returncode == 1
+    assert "refusing to serve on 0.0.0.0 with no users" in result.stderr
+    assert "costboard users add NAME" in result.stderr and "--no-auth" in result.stderr
 
 
 def test_no_auth_serves_beyond_localhost_with_a_loud_warning(
@@ -190,8 +201,8 @@ def test_no_auth_with_users_is_refused_rather_than_ignoring_them(
 ) -> None:
     users_file = tmp_path / "users.json"
     add_user(served_home, "alice", COSTBOARD_USERS_FILE=str(users_file))
-    result = CliRunner(env={"COSTBOARD_USERS_FILE": str(users_file)}).invoke(
-        main, ["--home", str(served_home), "serve", "--no-auth", "--port", str(free_port())]
+    result = serve_refused(
+        served_home, "--no-auth", "--port", str(free_port()), COSTBOARD_USERS_FILE=str(users_file)
     )
-    assert result.exit_code == 1
-    assert "--no-auth, but" in result.output and "has 1 user(s)" in result.output
+    assert result.returncode == 1
+    assert "--no-auth, but" in result.stderr and "has 1 user(s)" in result.stderr

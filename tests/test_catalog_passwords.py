@@ -7,7 +7,6 @@ read `duckdb_databases()` and `duckdb_secrets()`), the catalog's tables or the l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,6 @@ from costboard.warehouse.config import WarehouseConfig
 from tests import postgres_server
 from tests.conftest import write
 
-PASSWORD = "Tr0ub4dor-and-3"
 CLAIMS = (
     "claim_id,subject,metric,scope,value,unit,claimant,stated_on,source_url\n"
     "c1,m1,training_cost,final_run,5576000,usd,x,2024-12-27,https://example.org\n"
@@ -26,11 +24,9 @@ CLAIMS = (
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[postgres_server.Server]:
-    with postgres_server.throwaway(
-        "costboard-pgpw-", port=postgres_server.free_port(), password=PASSWORD
-    ) as running:
-        yield running
+def server(postgres_server: postgres_server.Server) -> postgres_server.Server:
+    """The session's server, which asks for its password on 127.0.0.1 (tests/conftest.py)."""
+    return postgres_server
 
 
 @pytest.fixture
@@ -48,7 +44,7 @@ def costboard(home: Path, *args: str, env: dict[str, str] | None = None) -> Resu
 def test_a_url_with_the_password_works_and_the_password_shows_nowhere(
     server: postgres_server.Server, database: str, tmp_path: Path
 ) -> None:
-    url = f"postgresql://postgres:{PASSWORD}@127.0.0.1:{server.tcp_port}/{database}"
+    url = f"postgresql://postgres:{server.password}@127.0.0.1:{server.tcp_port}/{database}"
     data = tmp_path / "data"
     base = ["--catalog", url, "--data-path", f"{data}/"]
     home = tmp_path / "home"
@@ -72,12 +68,14 @@ def test_a_url_with_the_password_works_and_the_password_shows_nowhere(
     assert "password=redacted" in outputs[3].output
     shown = "".join(o.output for o in outputs)
     assert "127.0.0.1" in outputs[2].output  # the attached catalog is listed, without its password
-    assert PASSWORD not in shown
+    assert server.password not in shown
 
     # Nor in the catalog's tables, nor in any file of the lake.
     dump = server.dump(database)
-    assert "ducklake_snapshot" in dump and PASSWORD not in dump
-    assert all(PASSWORD.encode() not in f.read_bytes() for f in data.rglob("*") if f.is_file())
+    assert "ducklake_snapshot" in dump and server.password not in dump
+    assert all(
+        server.password.encode() not in f.read_bytes() for f in data.rglob("*") if f.is_file()
+    )
 
 
 def test_the_dashboard_sql_cannot_read_the_password(
@@ -88,7 +86,7 @@ def test_the_dashboard_sql_cannot_read_the_password(
 
     config = WarehouseConfig.resolve(
         tmp_path / "home",
-        f"postgresql://postgres:{PASSWORD}@127.0.0.1:{server.tcp_port}/{database}",
+        f"postgresql://postgres:{server.password}@127.0.0.1:{server.tcp_port}/{database}",
         f"{tmp_path}/data/",
     )
     schema.create(config, author="tests")
@@ -102,7 +100,7 @@ def test_the_dashboard_sql_cannot_read_the_password(
         )
     ]
     assert "ducklake" in answers[0] and "redacted" in answers[1]
-    assert all(PASSWORD not in answer for answer in answers)
+    assert all(server.password not in answer for answer in answers)
 
 
 def test_pgpassword_and_a_pgpass_file_give_the_password(
@@ -111,8 +109,10 @@ def test_pgpassword_and_a_pgpass_file_give_the_password(
     url = f"postgresql://postgres@127.0.0.1:{server.tcp_port}/{database}"
     base = ["--catalog", url, "--data-path", f"{tmp_path}/data/"]
     home = tmp_path / "home"
-    assert costboard(home, *base, "init", env={"PGPASSWORD": PASSWORD}).exit_code == 0
-    pgpass = write(tmp_path / "pgpass", f"127.0.0.1:{server.tcp_port}:*:postgres:{PASSWORD}\n")
+    assert costboard(home, *base, "init", env={"PGPASSWORD": server.password}).exit_code == 0
+    pgpass = write(
+        tmp_path / "pgpass", f"127.0.0.1:{server.tcp_port}:*:postgres:{server.password}\n"
+    )
     pgpass.chmod(0o600)  # libpq ignores a .pgpass others can read
     answer = costboard(home, *base, "log", env={"PGPASSFILE": str(pgpass), "PGPASSWORD": None})
     assert answer.exit_code == 0, answer.output
@@ -122,9 +122,9 @@ def test_pgpassword_and_a_pgpass_file_give_the_password(
 def test_a_wrong_password_is_a_clear_error_that_does_not_repeat_it(
     server: postgres_server.Server, database: str, tmp_path: Path
 ) -> None:
-    url = f"postgresql://postgres:not-{PASSWORD}@127.0.0.1:{server.tcp_port}/{database}"
+    url = f"postgresql://postgres:not-{server.password}@127.0.0.1:{server.tcp_port}/{database}"
     answer = costboard(tmp_path / "home", "--catalog", url, "init")
     assert answer.exit_code != 0
     assert "password authentication failed" in answer.output
-    assert PASSWORD not in answer.output
+    assert server.password not in answer.output
     assert "Traceback" not in answer.output

@@ -22,7 +22,8 @@ page itself and ``/healthz`` (a load balancer has no session; it answers only ok
 
 With no users the dashboard is open: ``costboard serve`` refuses a non-loopback address then,
 unless ``--no-auth``. Users added while it runs take effect at the next request (the file is
-re-read when it changes).
+re-read when it changes); once a server has had users it stays closed, even if the last one
+is removed.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class Guard:
         self._stamp: tuple[int, int] | None = None
         self._users: dict[str, users.User] = {}
         self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        #: Set once the server has seen a user, and never cleared: removing the last user (or
+        #: the users file) then lets nobody in, rather than opening a dashboard that
+        #: `costboard serve` only agreed to put on its address because it had users.
+        self._required = False
 
     def users(self) -> dict[str, users.User]:
         """The users now: the variable, or the file as it is (re-read when it changes)."""
@@ -83,7 +88,8 @@ class Guard:
         if path in OPEN_PATHS:
             return None
         known = self.users()
-        if not known:
+        self._required = self._required or bool(known)
+        if not self._required:
             return None
         user = self._session_user(known)
         if user is None and _is_api(path) and flask.request.authorization is not None:

@@ -282,3 +282,17 @@ def test_removing_a_user_ends_their_sessions_and_tokens(app: flask.Flask, home: 
     assert client(app).get("/_dash-layout", headers={"Cookie": cookie}).status_code == 401
     bearer = {"Authorization": f"Bearer {carol_token}"}
     assert client(app).get("/api/snapshots", headers=bearer).status_code == 401
+
+
+def test_a_server_that_had_users_stays_closed_when_the_last_one_is_removed(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COSTBOARD_USERS_FILE", str(tmp_path / "users.json"))
+    users_cli(home, "add", "dave", "--password-stdin", input=PASSWORD + "\n")
+    server = create_app(WarehouseConfig.resolve(home), cache=SimpleCache(), warm=False).server
+    assert client(server).get("/_dash-layout").status_code == 401
+    users_cli(home, "remove", "dave")
+    assert client(server).get("/_dash-layout").status_code == 401
+    assert client(server).get("/api/snapshots").status_code == 401
+    (tmp_path / "users.json").unlink()
+    assert client(server).get("/api/snapshots").status_code == 401

@@ -13,10 +13,13 @@ from costboard.cli import main
 from tests import postgres_server as pg
 from tests.conftest import new_database_name, write
 
-CLAIMS = (
-    "claim_id,subject,metric,scope,value,unit,claimant,stated_on,source_url\n"
-    "c1,m1,training_cost,final_run,{},usd,x,2024-12-27,https://example.org\n"
-)
+HEADER = "claim_id,subject,metric,scope,value,unit,claimant,stated_on,source_url\n"
+ROW = "c{n},m1,training_cost,final_run,{value},usd,x,2024-12-27,https://example.org/{n}\n"
+
+
+def claims(value: int) -> str:
+    # Enough rows to land in Parquet files: DuckLake keeps a few rows inline in the catalog.
+    return HEADER + "".join(ROW.format(n=n, value=value * 1000 + n) for n in range(300))
 
 
 def costboard(catalog: str, data: Path, *args: str) -> str:
@@ -38,12 +41,14 @@ def test_a_catalog_dump_and_a_copy_of_the_data_path_restore_the_whole_history(
         data,
         "ingest",
         str(tmp_path / "s.csv"),
-        str(write(tmp_path / "a.csv", CLAIMS.format(1))),
+        str(write(tmp_path / "a.csv", claims(1))),
         "-m",
         "one",
     )
     costboard(team, data, "tag", "reviewed")
-    costboard(team, data, "ingest", str(write(tmp_path / "b.csv", CLAIMS.format(2))), "-m", "two")
+    costboard(team, data, "ingest", str(write(tmp_path / "b.csv", claims(2))), "-m", "two")
+
+    assert list(data.rglob("*.parquet")), "the claims are in the data path, not inline"
 
     # The backup, in the README's order: the catalog, then the files.
     dump = postgres_server.dump(postgres_dsn.split()[0].removeprefix("dbname="))
@@ -66,10 +71,12 @@ def test_a_catalog_dump_and_a_copy_of_the_data_path_restore_the_whole_history(
     try:
         for question in (
             ["log", "--format", "csv"],
-            ["sql", "SELECT value FROM claims", "--as-of", "reviewed", "--format", "csv"],
+            ["sql", "SELECT sum(value) FROM claims", "--as-of", "reviewed", "--format", "csv"],
             ["diff", "reviewed", "latest", "--table", "claims"],
         ):
             assert costboard(restored, copied, *question) == costboard(team, data, *question)
-        assert "value: 1.0 -> 2.0" in costboard(restored, copied, "diff", "reviewed", "latest")
+        assert "value: 1000.0 -> 2000.0" in costboard(
+            restored, copied, "diff", "reviewed", "latest"
+        )
     finally:
         postgres_server.drop_database(restored_name)

@@ -128,3 +128,22 @@ def test_a_wrong_password_is_a_clear_error_that_does_not_repeat_it(
     assert "password authentication failed" in answer.output
     assert server.password not in answer.output
     assert "Traceback" not in answer.output
+
+
+def test_the_dashboard_sql_cannot_query_the_catalog_server_itself(
+    server: postgres_server.Server, database: str, tmp_path: Path
+) -> None:
+    from costboard.dashboard.app import create_app
+    from costboard.warehouse import schema
+
+    config = WarehouseConfig.resolve(tmp_path / "home", server.url(database), f"{tmp_path}/data/")
+    schema.create(config, author="tests")
+    client = create_app(config, warm=False).server.test_client()
+    for query in (
+        "SELECT * FROM postgres_query('__ducklake_metadata_lake', "
+        "'SELECT usename, query FROM pg_stat_activity')",
+        "SELECT * FROM __ducklake_metadata_lake.ducklake_snapshot",
+    ):
+        answer = client.get("/api/sql", query_string={"q": query})
+        assert answer.status_code == 403, answer.get_data(as_text=True)
+    assert client.get("/api/sql", query_string={"q": "SELECT 1 AS one"}).status_code == 200

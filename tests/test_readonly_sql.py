@@ -32,6 +32,13 @@ REFUSED = [
     f"SUMMARIZE SELECT * FROM {CLEANUP}",
     "SELECT * FROM lake.merge_adjacent_files()",
     "SELECT * FROM query('SELECT 1')",
+    # The catalog's own database, beneath the lake and under no snapshot: a team's PostgreSQL
+    # server (pg_stat_activity, other databases, pg_sleep past the time limit) or a SQLite file.
+    "SELECT * FROM postgres_query('__ducklake_metadata_lake', 'SELECT pg_sleep(15)')",
+    "SELECT * FROM postgres_scan('dbname=postgres', 'pg_catalog', 'pg_authid')",
+    "SELECT * FROM sqlite_scan('/etc/other.sqlite', 'secrets')",
+    "SELECT * FROM __ducklake_metadata_lake.ducklake_snapshot",
+    'SELECT count(*) FROM "__DuckLake_Metadata_lake".main.ducklake_data_file',
 ]
 ALLOWED = [
     "SELECT count(*) AS n FROM snapshots",

@@ -66,6 +66,15 @@ DUCKLAKE_READERS: Final = frozenset(
     }
 )
 
+#: Function prefixes of the catalog database's own extensions: ``postgres_query`` would run any
+#: SQL on the team's PostgreSQL server (its activity, other databases, ``pg_sleep`` past the
+#: time limit), ``sqlite_scan`` would read any SQLite file; neither is pinned to a snapshot.
+CATALOG_FUNCTION_PREFIXES: Final = ("postgres_", "sqlite_")
+
+#: The database DuckLake attaches its catalog under (``__ducklake_metadata_<alias>``): its
+#: tables are the catalog's live rows, under no snapshot.
+METADATA_DATABASE_PREFIX: Final = "__ducklake_metadata_"
+
 # EXPLAIN's syntax tree cannot be serialized; the SELECT after it can (comments may lead).
 _EXPLAIN = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*EXPLAIN(?:\s+ANALYZE)?\b", re.I | re.S)
 
@@ -123,7 +132,8 @@ def check_statement(statement: duckdb.Statement, text: str | None = None) -> str
 
 def refused_function(select: str) -> str | None:
     """Why ``select`` (one SELECT) may not run because of a function it calls, or None."""
-    for name in function_names(select):
+    tree = _tree(select)
+    for name in set(walk_function_names(tree)):
         bare = name.lower()
         # lake.cleanup_old_files() is ducklake_cleanup_old_files() called through the catalog.
         qualified_as_ducklake = bare if bare.startswith("ducklake_") else f"ducklake_{bare}"
@@ -131,18 +141,43 @@ def refused_function(select: str) -> str | None:
             return f"the function {name}() is not allowed here: it writes or runs SQL text"
         if bare.startswith("ducklake_") and bare not in DUCKLAKE_READERS:
             return f"the function {name}() is not allowed here"
+        if bare.startswith(CATALOG_FUNCTION_PREFIXES):
+            return f"the function {name}() is not allowed here: it reaches the catalog's database"
+    for name in _names(tree, ("catalog_name", "schema_name")):
+        if name.lower().startswith(METADATA_DATABASE_PREFIX):
+            return (
+                f"{name} is DuckLake's own catalog, not part of the lake: query the lake's tables"
+            )
     return None
 
 
-def function_names(sql: str) -> set[str]:
-    """Every function a SELECT calls, from DuckDB's serialized syntax tree."""
+def _tree(sql: str) -> Any:
+    """DuckDB's serialized syntax tree of one SELECT."""
     with closing(duckdb.connect()) as parser:
         row = parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
     tree = json.loads(row[0]) if row else {"error": True}
     if tree.get("error"):
         # EXPLAIN of something other than a SELECT, or syntax the serializer rejects.
         raise NotReadOnly(f"cannot check this statement: {tree.get('error_message', 'unknown')}")
-    return set(walk_function_names(tree))
+    return tree
+
+
+def function_names(sql: str) -> set[str]:
+    """Every function a SELECT calls, from DuckDB's serialized syntax tree."""
+    return set(walk_function_names(_tree(sql)))
+
+
+def _names(node: Any, keys: tuple[str, ...]) -> Iterator[str]:
+    """Every non-empty string under one of ``keys`` in a serialized syntax tree."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in keys and isinstance(value, str) and value:
+                yield value
+            else:
+                yield from _names(value, keys)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _names(value, keys)
 
 
 def walk_function_names(node: Any) -> Iterator[str]:

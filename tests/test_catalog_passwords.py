@@ -123,7 +123,7 @@ def test_a_wrong_password_is_a_clear_error_that_does_not_repeat_it(
     server: postgres_server.Server, database: str, tmp_path: Path
 ) -> None:
     url = f"postgresql://postgres:not-{server.password}@127.0.0.1:{server.tcp_port}/{database}"
-    answer = costboard(tmp_path / "home", "--catalog", url, "init")
+    answer = costboard(tmp_path / "home", "--catalog", url, "--data-path", f"{tmp_path}/d/", "init")
     assert answer.exit_code != 0
     assert "password authentication failed" in answer.output
     assert server.password not in answer.output

@@ -84,7 +84,7 @@ def test_redacted_hides_url_and_keyword_passwords() -> None:
 
 
 def test_the_password_stays_out_of_the_config_text_and_its_repr(tmp_path: Path) -> None:
-    config = WarehouseConfig.resolve(tmp_path, "postgresql://alice:hunter2@db/costboard")
+    config = WarehouseConfig.resolve(tmp_path, "postgresql://alice:hunter2@db/costboard", "/srv/d/")
     assert config.catalog == "postgres:host=db user=alice dbname=costboard"
     assert config.catalog_password == "hunter2"
     assert "hunter2" not in repr(config) and "hunter2" not in repr(
@@ -126,3 +126,18 @@ def test_the_cli_catalog_and_data_path_options_choose_where_init_writes(tmp_path
     assert result.exit_code == 0, result.output
     assert catalog.exists() and data.is_dir()
     assert not (tmp_path / "home" / "catalog.sqlite").exists()
+
+
+def test_a_postgres_catalog_has_no_default_data_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("COSTBOARD_DATA_PATH", raising=False)
+    with pytest.raises(CatalogError, match="a PostgreSQL catalog needs its data path"):
+        WarehouseConfig.resolve(tmp_path, "postgresql://alice@db/costboard")
+    result = CliRunner().invoke(
+        main, ["--home", str(tmp_path), "--catalog", "postgres:dbname=costboard host=db", "init"]
+    )
+    assert result.exit_code == 2 and "COSTBOARD_DATA_PATH" in result.output
+    assert not (tmp_path / "data").exists()
+    monkeypatch.setenv("COSTBOARD_DATA_PATH", "/mnt/team/data/")
+    assert WarehouseConfig.resolve(tmp_path, "postgres://db/c").data_path == "/mnt/team/data/"

@@ -151,7 +151,7 @@ def test_the_catalog_password_is_in_no_command_line_and_no_output(
     home = tmp_path / "home"
     made = CliRunner().invoke(main, ["--home", str(home), *options, "init"])
     assert made.exit_code == 0, made.output
-    assert WarehouseConfig.resolve(home, url).catalog_password == password
+    assert WarehouseConfig.resolve(home, url, f"{tmp_path}/data/").catalog_password == password
     with serving(home, tmp_path / "serve.log", "--workers", "2", global_options=options) as served:
         command_lines = process_tree_command_lines(served.process.pid)
         snapshots = served.request("GET", "/api/snapshots")

@@ -7,7 +7,8 @@ Resolution order for each: an explicit argument, then the environment, then the 
   ``postgres:dbname=costboard host=db``, or ``sqlite:/srv/costboard/catalog.sqlite`` (read by
   :mod:`costboard.warehouse.catalog`, which keeps any password apart from the catalog string).
   Default ``sqlite:<home>/catalog.sqlite``.
-- data path: ``--data-path`` or ``COSTBOARD_DATA_PATH``, where DuckLake writes Parquet files. Default ``<home>/data/``.
+- data path: ``--data-path`` or ``COSTBOARD_DATA_PATH``, where DuckLake writes Parquet files. Default
+  ``<home>/data/``; a PostgreSQL catalog has no default (it is shared: its data path must be too).
 """
 
 from __future__ import annotations
@@ -43,7 +44,15 @@ class WarehouseConfig:
             catalog or os.environ.get("COSTBOARD_CATALOG") or f"sqlite:{home_path}/catalog.sqlite"
         )
         parsed = catalog_strings.parse(written)
-        data_path = data_path or os.environ.get("COSTBOARD_DATA_PATH") or f"{home_path}/data/"
+        data_path = data_path or os.environ.get("COSTBOARD_DATA_PATH")
+        if not data_path and parsed.text.startswith("postgres:"):
+            # A server catalog is shared; a data path defaulting to this machine's home would
+            # put this machine's files where no other member of the team can read them.
+            raise catalog_strings.CatalogError(
+                "a PostgreSQL catalog needs its data path: set COSTBOARD_DATA_PATH (or "
+                "--data-path) to the folder or s3://bucket/prefix/ every member of the team reaches"
+            )
+        data_path = data_path or f"{home_path}/data/"
         return cls(home_path, parsed.text, data_path, parsed.password)
 
     def environment(self) -> dict[str, str]:

@@ -147,3 +147,14 @@ def test_the_dashboard_sql_cannot_query_the_catalog_server_itself(
         answer = client.get("/api/sql", query_string={"q": query})
         assert answer.status_code == 403, answer.get_data(as_text=True)
     assert client.get("/api/sql", query_string={"q": "SELECT 1 AS one"}).status_code == 200
+
+
+def test_migrate_to_a_catalog_that_refuses_the_password_is_a_clear_error(
+    server: postgres_server.Server, database: str, config: WarehouseConfig, tmp_path: Path
+) -> None:
+    url = f"postgresql://postgres:not-{server.password}@127.0.0.1:{server.tcp_port}/{database}"
+    answer = costboard(config.home, "migrate", "--to", url, "--data-path", f"{tmp_path}/team-data/")
+    assert answer.exit_code == 1, answer.output
+    assert "cannot open the catalog" in answer.output
+    assert "password authentication failed" in answer.output
+    assert server.password not in answer.output and "Traceback" not in answer.output

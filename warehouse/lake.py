@@ -7,6 +7,9 @@ they never wait for, or fail because of, an ingest. The writer is opened only in
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import duckdb
 
 from costboard.warehouse import extensions, object_store
@@ -83,7 +86,21 @@ def attach(
     read_only: bool,
     snapshot_id: int | None = None,
 ) -> None:
-    """Attach the lake to ``connection`` (see :func:`attach_sql`), its password given apart.
+    """Attach the lake to ``connection`` (see :func:`attach_sql`), its password given apart."""
+    if object_store.is_object_store(config.data_path):
+        object_store.prepare(connection, config.data_path)
+    with reaching_catalog(connection, config):
+        connection.execute(
+            attach_sql(config, alias=alias, read_only=read_only, snapshot_id=snapshot_id)
+        )
+
+
+@contextlib.contextmanager
+def reaching_catalog(
+    connection: duckdb.DuckDBPyConnection, config: WarehouseConfig
+) -> Iterator[None]:
+    """Around an ATTACH of the catalog (as a lake, or its database itself): its password
+    given apart, and a server that refuses made one clear :class:`CatalogUnreachable`.
 
     A catalog password goes to DuckDB as a temporary postgres secret, which the postgres
     extension uses for a connection string without one: the attached path (readable through
@@ -95,12 +112,8 @@ def attach(
             "CREATE OR REPLACE TEMPORARY SECRET (TYPE postgres, PASSWORD "
             f"{_quote(config.catalog_password)})"
         )
-    if object_store.is_object_store(config.data_path):
-        object_store.prepare(connection, config.data_path)
     try:
-        connection.execute(
-            attach_sql(config, alias=alias, read_only=read_only, snapshot_id=snapshot_id)
-        )
+        yield
     except duckdb.IOException as error:
         if "Unable to connect to Postgres" not in str(error):
             raise

@@ -78,12 +78,8 @@ def _attach_metadata(connection: duckdb.DuckDBPyConnection, config: WarehouseCon
     kind, _, where = config.catalog.partition(":")
     if kind not in ("sqlite", "postgres"):
         raise MigrationError(f"migrate writes to a sqlite: or postgres catalog, not {kind}:")
-    if config.catalog_password:  # as lake.attach does: never in the attached path
-        connection.execute(
-            "CREATE OR REPLACE TEMPORARY SECRET (TYPE postgres, PASSWORD "
-            f"{_quote(config.catalog_password)})"
-        )
-    connection.execute(f"ATTACH {_quote(where)} AS {META} (TYPE {kind})")
+    with lake.reaching_catalog(connection, config):
+        connection.execute(f"ATTACH {_quote(where)} AS {META} (TYPE {kind})")
 
 
 def _metadata_tables(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:

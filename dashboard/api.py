@@ -33,6 +33,7 @@ from costboard.plugins.claim_standing import subject_claims
 from costboard.warehouse import constant_dollars, evidence_time
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.history import RefError
+from costboard.warehouse.lake import CatalogUnreachable
 
 blueprint = flask.Blueprint("costboard_api", __name__, url_prefix="/api")
 
@@ -186,6 +187,10 @@ def unexpected(error: Exception) -> Any:
     # The API answers JSON even when something breaks; the status says whose fault it was.
     if isinstance(error, HTTPException):
         return _error(error.description or error.name, error.code or 500)
+    if isinstance(error, CatalogUnreachable):
+        # The catalog's server is down or refusing: not this request's fault, and it passes.
+        flask.current_app.logger.warning("API: %s", error)
+        return _error(str(error), 503)
     flask.current_app.logger.exception("API error")
     return _error(f"internal error: {type(error).__name__}: {error}", 500)
 

@@ -158,3 +158,26 @@ def test_migrate_to_a_catalog_that_refuses_the_password_is_a_clear_error(
     assert "cannot open the catalog" in answer.output
     assert "password authentication failed" in answer.output
     assert server.password not in answer.output and "Traceback" not in answer.output
+
+
+def test_the_api_answers_503_while_the_catalog_server_refuses(
+    server: postgres_server.Server, database: str, tmp_path: Path
+) -> None:
+    from cachelib import SimpleCache
+
+    from costboard.dashboard.app import create_app
+    from costboard.warehouse import schema
+
+    config = WarehouseConfig.resolve(tmp_path / "home", server.url(database), f"{tmp_path}/d/")
+    schema.create(config, author="tests")
+    client = create_app(config, cache=SimpleCache(), warm=False).server.test_client()
+    server.psql("ALTER ROLE postgres PASSWORD 'changed-meanwhile'")
+    try:
+        answer = client.get("/api/sql", query_string={"q": "SELECT 1 AS one"})
+        health = client.get("/healthz")
+    finally:
+        server.psql(f"ALTER ROLE postgres PASSWORD '{server.password}'")
+    assert answer.status_code == 503, answer.get_data(as_text=True)
+    assert "password authentication failed" in answer.get_json()["error"]
+    assert health.status_code == 503
+    assert client.get("/api/sql", query_string={"q": "SELECT 1 AS one"}).status_code == 200

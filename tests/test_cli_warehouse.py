@@ -281,3 +281,10 @@ def test_sql_refuses_ducklake_functions_that_delete_files_even_on_a_read_only_at
         ).exit_code
         == 0
     )
+
+
+@pytest.mark.parametrize("count", ["0", "-1"])
+def test_log_refuses_a_count_below_one_as_a_usage_error(count: str, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "log", "-n", count])
+    assert result.exit_code == 2
+    assert "Invalid value for '-n' / '--limit'" in result.output

@@ -185,7 +185,9 @@ def _reader(config: WarehouseConfig, snapshot_id: int | None = None) -> duckdb.D
 
 
 @click.command(name="log")
-@click.option("-n", "--limit", type=int, help="Show only the newest N snapshots.")
+@click.option(
+    "-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N snapshots."
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @pass_config
 @friendly_errors

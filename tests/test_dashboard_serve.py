@@ -91,6 +91,8 @@ def test_one_worker_is_gunicorn_with_an_access_log_healthz_and_no_development_wa
     assert '"GET /healthz HTTP/1.1" 200' in output and '"GET / HTTP/1.1" 200' in output
     assert "Worker exiting" in output
     assert DEVELOPMENT_WARNING not in output.lower() and "Traceback" not in output
+    # Open on localhost (no users), and it says so: a reverse proxy would open it further.
+    assert "no users in" in output and "no sign-in" in output
 
 
 def test_a_request_in_flight_finishes_when_the_server_is_told_to_stop(

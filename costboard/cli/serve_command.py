@@ -66,6 +66,14 @@ def _check_sign_in(config: WarehouseConfig, host: str, no_auth: bool) -> None:
             bold=True,
             err=True,
         )
+    if not known and not no_auth:
+        # Open on loopback is the one-analyst default (`make run`), but a reverse proxy in
+        # front would open it to everyone the proxy serves: say so every time.
+        click.echo(
+            f"no users in {where}: no sign-in; anyone who can reach {host} (through a reverse "
+            "proxy in front, too) reads it. `costboard users add NAME` turns sign-in on.",
+            err=True,
+        )
     if known:
         # Made now, once, rather than by the workers racing each other (they would agree
         # anyway: see users.secret_key).

@@ -97,7 +97,10 @@ def list_command(config: WarehouseConfig) -> None:
 
     known = users.load(config)
     if not known:
-        click.echo(f"no users in {users.describe_source(config)}: the dashboard has no sign-in")
+        click.echo(
+            f"no users in {users.describe_source(config)}: a dashboard started now has no "
+            "sign-in (one that has had users stays closed)"
+        )
         return
     click.echo(f"users in {users.describe_source(config)}:")
     for user in sorted(known.values(), key=lambda u: u.name):

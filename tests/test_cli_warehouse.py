@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from costboard.cli import main
 from costboard.warehouse import lake
+from costboard.warehouse.config import WarehouseConfig
 from tests.conftest import CliCall, write
 
 pytestmark = pytest.mark.catalogs
@@ -288,3 +289,19 @@ def test_log_refuses_a_count_below_one_as_a_usage_error(count: str, tmp_path: Pa
     result = CliRunner().invoke(main, ["--home", str(tmp_path), "log", "-n", count])
     assert result.exit_code == 2
     assert "Invalid value for '-n' / '--limit'" in result.output
+
+
+def test_sql_prints_structs_maps_lists_and_unions_in_every_format(
+    config: WarehouseConfig, cli: CliCall
+) -> None:
+    query = (
+        "SELECT 1::UNION(a INT, b VARCHAR) AS u, {'a': 1} AS s, MAP([1], ['x']) AS m, "
+        "[1, 2] AS l, ['a', 'b'] AS t"
+    )
+    shown = {fmt: cli("sql", query, "--format", fmt) for fmt in ("table", "csv", "json")}
+    assert all(result.exit_code == 0 for result in shown.values()), shown
+    assert shown["csv"].output.splitlines() == [
+        "u,s,m,l,t",
+        '1,"{""a"": 1}","{""1"": ""x""}",1;2,a;b',
+    ]
+    assert json.loads(shown["json"].output)[0]["t"] == ["a", "b"]

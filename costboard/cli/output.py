@@ -32,11 +32,20 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
+def _csv_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A nested column as one CSV cell: a list of plain values ``;``-joined, as claims files
+    write ``cites``; anything deeper (a struct, a map, a list of them) as its JSON."""
+    if isinstance(dtype, pl.List | pl.Array) and not dtype.inner.is_nested():
+        return pl.col(name).cast(pl.List(pl.String)).list.join(";")
+    return pl.col(name).map_elements(
+        lambda value: json.dumps(value, default=_json_default), return_dtype=pl.String
+    )
+
+
 def echo_frame(frame: pl.DataFrame, fmt: str = "table", title: str | None = None) -> None:
     if fmt == "csv":
-        nested = [c for c, t in frame.schema.items() if isinstance(t, pl.List | pl.Struct)]
-        flat = frame.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join(";") for c in nested)
-        click.echo(flat.write_csv(), nl=False)
+        nested = [(c, t) for c, t in frame.schema.items() if t.is_nested()]
+        click.echo(frame.with_columns(_csv_text(c, t) for c, t in nested).write_csv(), nl=False)
     elif fmt == "json":
         click.echo(json.dumps(frame.to_dicts(), default=_json_default, indent=1))
     else:

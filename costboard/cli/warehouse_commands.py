@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import duckdb
+import polars as pl
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from costboard.cli import diff_command
@@ -185,9 +186,7 @@ def _reader(config: WarehouseConfig, snapshot_id: int | None = None) -> duckdb.D
 
 
 @click.command(name="log")
-@click.option(
-    "-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N snapshots."
-)
+@click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N snapshots.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @pass_config
 @friendly_errors
@@ -281,7 +280,7 @@ def _run_sql(
         relation = connection.sql(query)
         # Fetched inside the try: DuckDB raises some errors (error(), a failed cast) only
         # when the rows are read, and they deserve the same one-line message.
-        frame = relation.pl() if relation is not None else None
+        frame = _frame(relation) if relation is not None else None
     except (duckdb.Error, readonly_sql.NotReadOnly, readonly_sql.Unparsable) as error:
         read_only = isinstance(error, readonly_sql.NotReadOnly)
         why = "refused, costboard sql is read-only: " if read_only else ""
@@ -291,6 +290,17 @@ def _run_sql(
         return
     if frame is not None:
         echo_frame(frame, fmt)
+
+
+def _frame(relation: duckdb.DuckDBPyRelation) -> pl.DataFrame:
+    """The rows as a polars frame; a UNION column (which polars has no type for) as its text."""
+    if not any(str(t).upper().startswith("UNION") for t in relation.types):
+        return relation.pl()
+    columns = [
+        f'"{c}"::VARCHAR AS "{c}"' if str(t).upper().startswith("UNION") else f'"{c}"'
+        for c, t in zip(relation.columns, relation.types, strict=True)
+    ]
+    return relation.project(", ".join(columns)).pl()
 
 
 def _check_read_only(query: str) -> None:

@@ -132,7 +132,7 @@ def _as_query_errors() -> Iterator[None]:
 
 
 def _sql_list(items: list[str]) -> str:
-    return "[" + ", ".join("'" + item.replace("'", "''") + "'" for item in items) + "]"
+    return "[" + ", ".join(extensions.sql_string(item) for item in items) + "]"
 
 
 class _Spares:

@@ -60,6 +60,12 @@ def load(connection: duckdb.DuckDBPyConnection, *names: str) -> None:
         connection.execute(f"LOAD '{extension_file(name)}'")
 
 
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal, for the statements that take no parameters (ATTACH,
+    CREATE SECRET, SET)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def connect_offline(database: str = ":memory:", **config: str | bool) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that cannot install or auto-load anything."""
     connection = duckdb.connect(database, config={**OFFLINE_CONFIG, **config})

@@ -51,10 +51,6 @@ def _refuse_unfinished_migration(connection: duckdb.DuckDBPyConnection, alias: s
     )
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def attach_sql(
     config: WarehouseConfig,
     *,
@@ -66,7 +62,7 @@ def attach_sql(
     # OVERRIDE_DATA_PATH: the data path is where this configuration says, even when the
     # catalog was created elsewhere (a copied or moved home); DuckLake stores file paths
     # relative to it, so the warehouse stays readable after a move.
-    options = [f"DATA_PATH {_quote(config.data_path)}", "OVERRIDE_DATA_PATH true"]
+    options = [f"DATA_PATH {extensions.sql_string(config.data_path)}", "OVERRIDE_DATA_PATH true"]
     if config.catalog_type == "sqlite":
         # WAL on the SQLite catalog: a reader's p95 during a commit drops from ~1-2 s to
         # ~8 ms (measured, see design.md and benchmarks/).
@@ -75,7 +71,7 @@ def attach_sql(
         options.append("READ_ONLY")
     if snapshot_id is not None:
         options.append(f"SNAPSHOT_VERSION {int(snapshot_id)}")
-    return f"ATTACH {_quote('ducklake:' + config.catalog)} AS {alias} ({', '.join(options)})"
+    return f"ATTACH {extensions.sql_string('ducklake:' + config.catalog)} AS {alias} ({', '.join(options)})"
 
 
 def attach(
@@ -85,10 +81,17 @@ def attach(
     alias: str = LAKE,
     read_only: bool,
     snapshot_id: int | None = None,
+    check_store: bool = False,
 ) -> None:
-    """Attach the lake to ``connection`` (see :func:`attach_sql`), its password given apart."""
+    """Attach the lake to ``connection`` (see :func:`attach_sql`), its password given apart.
+
+    With ``check_store``, an object-storage data path is listed once first, so a wrong key or
+    endpoint fails here, before the ATTACH creates anything (:func:`connect` asks for it).
+    """
     if object_store.is_object_store(config.data_path):
         object_store.prepare(connection, config.data_path)
+        if check_store:
+            object_store.check_reachable(connection, config.data_path)
     with reaching_catalog(connection, config):
         connection.execute(
             attach_sql(config, alias=alias, read_only=read_only, snapshot_id=snapshot_id)
@@ -110,7 +113,7 @@ def reaching_catalog(
     if config.catalog_password:
         connection.execute(
             "CREATE OR REPLACE TEMPORARY SECRET (TYPE postgres, PASSWORD "
-            f"{_quote(config.catalog_password)})"
+            f"{extensions.sql_string(config.catalog_password)})"
         )
     try:
         yield
@@ -151,12 +154,10 @@ def connect(
     connection = extensions.connect_offline()
     try:
         load_extensions(connection, config)
-        if object_store.is_object_store(config.data_path):
-            # Before ATTACH: a wrong key or endpoint fails here, with nothing created.
-            object_store.prepare(connection, config.data_path)
-            object_store.check_reachable(connection, config.data_path)
         try:
-            attach(connection, config, read_only=read_only, snapshot_id=snapshot_id)
+            attach(
+                connection, config, read_only=read_only, snapshot_id=snapshot_id, check_store=True
+            )
         except duckdb.InvalidInputException as error:
             # A server catalog (PostgreSQL) cannot be checked for up front like a file can.
             if "does not exist" in str(error):

@@ -30,7 +30,14 @@ from typing import Any
 import duckdb
 import filelock
 
-from costboard.warehouse import extensions, lake, migrate_schema, migrate_verify, writer
+from costboard.warehouse import (
+    extensions,
+    lake,
+    migrate_schema,
+    migrate_verify,
+    object_store,
+    writer,
+)
 from costboard.warehouse.config import WarehouseConfig
 
 SOURCE, META = "source", "target_meta"
@@ -61,16 +68,12 @@ class Migrated:
     compared: migrate_verify.Compared
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _option_value(text: str) -> str:
     """An option's stored text as the SQL literal set_option wants (it converts by type:
     'true' is refused where a boolean is expected)."""
     if text.lower() in ("true", "false") or text.lstrip("-").isdigit():
         return text.lower()
-    return _quote(text)
+    return extensions.sql_string(text)
 
 
 def _attach_metadata(connection: duckdb.DuckDBPyConnection, config: WarehouseConfig) -> None:
@@ -79,7 +82,7 @@ def _attach_metadata(connection: duckdb.DuckDBPyConnection, config: WarehouseCon
     if kind not in ("sqlite", "postgres"):
         raise MigrationError(f"migrate writes to a sqlite: or postgres catalog, not {kind}:")
     with lake.reaching_catalog(connection, config):
-        connection.execute(f"ATTACH {_quote(where)} AS {META} (TYPE {kind})")
+        connection.execute(f"ATTACH {extensions.sql_string(where)} AS {META} (TYPE {kind})")
 
 
 def _metadata_tables(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -92,10 +95,8 @@ def _metadata_tables(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, s
 
 
 def _data_files(connection: duckdb.DuckDBPyConnection, data_path: str) -> int:
-    if "://" in data_path:
-        # Object storage (s3://): its credentials as every costboard connection gets them.
-        from costboard.warehouse import object_store
-
+    if object_store.is_object_store(data_path):
+        # Its credentials as every costboard connection gets them.
         object_store.prepare(connection, data_path)
     elif not Path(data_path).exists():
         return 0
@@ -312,7 +313,7 @@ def migrate(
         ).fetchall():
             if name not in _OWN_OPTIONS:
                 connection.execute(
-                    f"CALL {TARGET}.set_option({_quote(name)}, {_option_value(value)})"
+                    f"CALL {TARGET}.set_option({extensions.sql_string(name)}, {_option_value(value)})"
                 )
         _replay(connection, source, history, progress)
         _carry_times(connection, history)

@@ -67,10 +67,6 @@ def allowed_prefix(data_path: str) -> str:
     return data_path if data_path.endswith("/") else data_path + "/"
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def secret_options(environ: Mapping[str, str], data_path: str) -> dict[str, str] | None:
     """The options of the temporary S3 secret the environment describes, or None when it
     names no access key (then DuckDB's own secrets apply)."""
@@ -122,7 +118,7 @@ def prepare(connection: duckdb.DuckDBPyConnection, data_path: str) -> None:
     if options is None:
         return
     listed = ", ".join(
-        f"{name} {value}" if name == "USE_SSL" else f"{name} {_quote(value)}"
+        f"{name} {value}" if name == "USE_SSL" else f"{name} {extensions.sql_string(value)}"
         for name, value in options.items()
     )
     connection.execute(
@@ -139,7 +135,7 @@ def check_reachable(connection: duckdb.DuckDBPyConnection, data_path: str) -> No
     """
     probe = allowed_prefix(data_path) + "costboard-probe*"
     try:
-        connection.execute(f"SELECT count(*) FROM glob({_quote(probe)})").fetchall()
+        connection.execute(f"SELECT count(*) FROM glob({extensions.sql_string(probe)})").fetchall()
     except duckdb.Error as error:
         secret = connection.execute("SELECT name FROM which_secret(?, 's3')", [probe]).fetchone()
         raise unreachable(data_path, error, has_credentials=secret is not None) from None

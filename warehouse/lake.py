@@ -29,6 +29,16 @@ class CatalogUnreachable(RuntimeError):
     """The catalog's server refused or could not be reached (libpq's reason, no password)."""
 
 
+#: DuckLake attaches a lake's catalog database as ``__ducklake_metadata_<alias>``: its tables
+#: are the catalog's own rows, under no snapshot.
+METADATA_DATABASE_PREFIX = "__ducklake_metadata_"
+
+
+def metadata_database(alias: str) -> str:
+    """The name DuckLake gives the catalog database of the lake attached as ``alias``."""
+    return METADATA_DATABASE_PREFIX + alias
+
+
 #: The table ``costboard migrate`` keeps in a target's metadata database until it has verified
 #: the copy (warehouse/migrate.py); a catalog that has it is refused.
 MIGRATION_MARKER = "costboard_migration"
@@ -41,7 +51,7 @@ class MigrationInProgress(RuntimeError):
 def _refuse_unfinished_migration(connection: duckdb.DuckDBPyConnection, alias: str) -> None:
     """Refuse a catalog that an unfinished (interrupted or failed) migration wrote."""
     try:
-        connection.execute(f"SELECT 1 FROM __ducklake_metadata_{alias}.{MIGRATION_MARKER}")
+        connection.execute(f"SELECT 1 FROM {metadata_database(alias)}.{MIGRATION_MARKER}")
     except duckdb.CatalogException:
         return
     raise MigrationInProgress(

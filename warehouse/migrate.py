@@ -89,7 +89,7 @@ def _metadata_tables(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, s
     rows = connection.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
         "AND (table_name LIKE 'ducklake%' OR table_name = ?)",
-        [META, migrate_verify.MARKER],
+        [META, lake.MIGRATION_MARKER],
     ).fetchall()
     return [(s, t) for s, t in rows]
 
@@ -120,7 +120,7 @@ def prepare_target(target: WarehouseConfig, source: WarehouseConfig) -> bool:
         _attach_metadata(connection, target)
         tables = _metadata_tables(connection)
         names = {t for _, t in tables}
-        interrupted = migrate_verify.MARKER in names
+        interrupted = lake.MIGRATION_MARKER in names
         if not interrupted:
             if "ducklake_snapshot" in names:
                 row = connection.execute(
@@ -145,11 +145,11 @@ def prepare_target(target: WarehouseConfig, source: WarehouseConfig) -> bool:
         for schema_name, table in tables:
             connection.execute(f'DROP TABLE {META}."{schema_name}"."{table}"')
         connection.execute(
-            f"CREATE TABLE {META}.{migrate_verify.MARKER} "
+            f"CREATE TABLE {META}.{lake.MIGRATION_MARKER} "
             "(started_at VARCHAR, source_catalog VARCHAR, data_path VARCHAR)"
         )
         connection.execute(
-            f"INSERT INTO {META}.{migrate_verify.MARKER} VALUES (?, ?, ?)",
+            f"INSERT INTO {META}.{lake.MIGRATION_MARKER} VALUES (?, ?, ?)",
             [dt.datetime.now(dt.UTC).isoformat(), source.catalog, target.data_path],
         )
     finally:
@@ -165,7 +165,7 @@ def _changed_tables(
     if not ids:
         return set()
     rows = connection.execute(
-        f"SELECT table_name FROM __ducklake_metadata_{SOURCE}.ducklake_table "
+        f"SELECT table_name FROM {lake.metadata_database(SOURCE)}.ducklake_table "
         "WHERE list_contains(?, table_id) AND begin_snapshot <= ? "
         "AND (end_snapshot IS NULL OR end_snapshot > ?)",
         [sorted(ids), snapshot, snapshot],
@@ -262,7 +262,7 @@ def _carry_times(connection: duckdb.DuckDBPyConnection, history: list[tuple[Any,
     marked (nobody reads it), the ids are the source's, and the times stay in order.
     """
     connection.executemany(
-        f"UPDATE __ducklake_metadata_{TARGET}.ducklake_snapshot "
+        f"UPDATE {lake.metadata_database(TARGET)}.ducklake_snapshot "
         "SET snapshot_time = CAST(? AS TIMESTAMPTZ) WHERE snapshot_id = ?",
         [[time, n] for n, time, *_ in history],
     )
@@ -299,7 +299,7 @@ def migrate(
                 "snapshots?), so the target could not keep them; nothing was written"
             )
         cleared = prepare_target(target, source)
-        if "://" not in target.data_path:
+        if not object_store.is_object_store(target.data_path):
             Path(target.data_path).mkdir(parents=True, exist_ok=True)
         lake.load_extensions(connection, target)
         lake.attach(connection, target, alias=TARGET, read_only=False)
@@ -325,7 +325,7 @@ def migrate(
             if progress
             else None,
         )
-        connection.execute(f"DROP TABLE __ducklake_metadata_{TARGET}.{migrate_verify.MARKER}")
+        connection.execute(f"DROP TABLE {lake.metadata_database(TARGET)}.{lake.MIGRATION_MARKER}")
     finally:
         connection.close()
         lock.release()

@@ -14,11 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from costboard.warehouse.lake import MIGRATION_MARKER
-
-#: The table in a target's metadata database that marks a migration in progress.
-MARKER = MIGRATION_MARKER
-
+from costboard.warehouse.lake import metadata_database
 
 _WORDS = re.compile(r"\w+|[^\w\s]")
 
@@ -47,7 +43,7 @@ def _tables_at(connection: duckdb.DuckDBPyConnection, database: str, snapshot: i
     return [
         r[0]
         for r in connection.execute(
-            f"SELECT table_name FROM __ducklake_metadata_{database}.ducklake_table "
+            f"SELECT table_name FROM {metadata_database(database)}.ducklake_table "
             "WHERE begin_snapshot <= ? AND (end_snapshot IS NULL OR end_snapshot > ?) "
             "ORDER BY table_name",
             [snapshot, snapshot],

@@ -27,6 +27,8 @@ from typing import Any, Final
 
 import duckdb
 
+from costboard.warehouse.lake import METADATA_DATABASE_PREFIX
+
 ALLOWED_STATEMENTS: Final = frozenset({"SELECT", "EXPLAIN"})
 
 #: DuckLake functions that write files or the catalog (a SELECT can call them), and the
@@ -70,10 +72,6 @@ DUCKLAKE_READERS: Final = frozenset(
 #: SQL on the team's PostgreSQL server (its activity, other databases, ``pg_sleep`` past the
 #: time limit), ``sqlite_scan`` would read any SQLite file; neither is pinned to a snapshot.
 CATALOG_FUNCTION_PREFIXES: Final = ("postgres_", "sqlite_")
-
-#: The database DuckLake attaches its catalog under (``__ducklake_metadata_<alias>``): its
-#: tables are the catalog's live rows, under no snapshot.
-METADATA_DATABASE_PREFIX: Final = "__ducklake_metadata_"
 
 # EXPLAIN's syntax tree cannot be serialized; the SELECT after it can (comments may lead).
 _EXPLAIN = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*EXPLAIN(?:\s+ANALYZE)?\b", re.I | re.S)

@@ -1,8 +1,9 @@
 """A small JSON API beside the pages, on the same Flask server.
 
 - ``GET /api/sql?q=...&as_of=REF&evidence_until=YYYY-MM-DD``: ``{"columns", "rows",
-  "truncated", "elapsed_ms", "snapshot_id", "evidence_until"}`` through the same fence as the
-  SQL page; refused or failed queries answer 4xx with ``{"error": "..."}``.
+  "truncated", "truncated_by", "elapsed_ms", "snapshot_id", "evidence_until"}`` through the
+  same fence as the SQL page (``truncated_by``: "rows" or "bytes" when a cap cut the result);
+  refused or failed queries answer 4xx with ``{"error": "..."}``.
 - ``GET /api/snapshots``: the snapshot history, newest first.
 - ``GET /api/estimates?subject=...&as_of=REF&evidence_until=YYYY-MM-DD&usd_of=YYYY-MM``: a
   subject's estimates at a snapshot, in nominal dollars or (with ``usd_of``) constant dollars
@@ -56,11 +57,13 @@ def run_sql(
     """A fenced query, cached per snapshot, evidence date and query text (shared with the SQL
     page)."""
     until = evidence_until.isoformat() if evidence_until else None
-    key = ("sql", snapshot_id, sql, fence.Limits().row_cap)
+    limits = fence.Limits()
+    # The caps are in the key: a result cut under one cap is not the answer under another.
+    key = ("sql", snapshot_id, sql, limits.row_cap, limits.max_bytes)
     return reader.cached(
         (*key, until) if until else key,
         lambda: fence.run(
-            reader.catalog_for(snapshot_id), sql, snapshot_id, evidence_until=evidence_until
+            reader.catalog_for(snapshot_id), sql, snapshot_id, limits, evidence_until
         ),
     )
 

@@ -8,14 +8,17 @@ silently, so the numbers are pinned here as well as their effect.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+from flask_caching.backends import SimpleCache
 
 from costboard.dashboard import fence
+from costboard.dashboard.app import create_app
 from costboard.warehouse import ingest, lake, schema
 from costboard.warehouse.config import WarehouseConfig
 
@@ -25,7 +28,9 @@ CONSOLE_LIMITS = {
     "row_cap": 10_000,
     "memory_limit": "1GB",
     "threads": 2,
+    "max_bytes": 8_000_000,
 }
+WIDE = "SELECT repeat('x', 40000) AS s FROM range(10000)"  # 400 MB: the issue's result
 SLOW = "SELECT count(*) FROM range(1000000000000)"  # hours of work
 
 SUBJECTS = "subject,kind\ndeepseek-v3,model\n"
@@ -74,10 +79,10 @@ def newest(warehouse: tuple[WarehouseConfig, int, int]) -> int:
 def test_the_console_stops_a_query_after_10_s_and_keeps_10000_rows() -> None:
     limits = fence.Limits()
     assert (limits.time_limit_seconds, limits.row_cap) == (10.0, 10_000)
-    assert (limits.memory_limit, limits.threads) == ("1GB", 2)
+    assert (limits.memory_limit, limits.threads, limits.max_bytes) == ("1GB", 2, 8_000_000)
     assert limits.describe() == (
-        "one SELECT or EXPLAIN; read-only; stops after 10 s; at most 10,000 rows; 1GB of "
-        "memory; no files or network beyond the warehouse"
+        "one SELECT or EXPLAIN; read-only; stops after 10 s; at most 10,000 rows and 8 MB of "
+        "results; 1GB of memory; no files or network beyond the warehouse"
     )
 
 
@@ -107,9 +112,10 @@ def test_the_console_keeps_10000_rows_and_says_when_it_cut(
 ) -> None:
     whole = fence.run(config, "SELECT * FROM range(10000)", newest)
     cut = fence.run(config, "SELECT * FROM range(10001)", newest)
-    assert (len(whole.rows), whole.truncated) == (10_000, False)
-    assert (len(cut.rows), cut.truncated) == (10_000, True)
+    assert (len(whole.rows), whole.truncated, whole.truncated_by) == (10_000, False, None)
+    assert (len(cut.rows), cut.truncated, cut.truncated_by) == (10_000, True, "rows")
     assert cut.rows[-1] == [9_999]
+    assert cut.to_json()["truncated_by"] == "rows"
 
 
 def test_a_smaller_row_cap_cuts_at_that_row(config: WarehouseConfig, newest: int) -> None:
@@ -249,3 +255,84 @@ def test_after_a_query_a_spare_is_made_for_the_next(
     ).fetchone() == (1,)
     fence.close_spares()
     spares.close()
+
+
+# --------------------------------------------------------------------------- the byte cap
+
+
+class CountingResult:
+    """A real DuckDB result that counts the rows handed to Python (what the fetch holds)."""
+
+    def __init__(self, result: duckdb.DuckDBPyConnection) -> None:
+        self.result = result
+        self.fetched = 0
+
+    def fetchmany(self, size: int) -> list[tuple[object, ...]]:
+        rows = self.result.fetchmany(size)
+        self.fetched += len(rows)
+        return rows
+
+
+def test_a_result_over_the_byte_cap_is_cut_while_it_is_fetched() -> None:
+    with duckdb.connect() as connection:
+        counting = CountingResult(connection.execute(WIDE))
+        rows, cut_by = fence.fetch_within(counting, fence.Limits(max_bytes=1_000_000))
+    # Each row is ["xxx..."]: 40,004 bytes of JSON and a comma, inside the list's brackets.
+    assert (len(rows), cut_by) == (24, "bytes")
+    assert 2 + 24 * 40_005 <= 1_000_000 < 2 + 25 * 40_005
+    # Held: the rows kept and the one that went over, not the 10,000 rows of the result.
+    assert counting.fetched <= len(rows) + 2
+
+
+def test_the_byte_cap_measures_the_json_the_api_sends(config: WarehouseConfig, newest: int) -> None:
+    limits = fence.Limits(max_bytes=2_000)
+    result = fence.run(config, "SELECT i, 'é' AS letter FROM range(1000) t(i)", newest, limits)
+    assert (result.truncated, result.truncated_by) == (True, "bytes")
+    sent = json.dumps(result.rows, separators=(",", ":"))
+    assert len(sent) <= 2_000 < len(sent) + len(json.dumps([len(result.rows), "é"])) + 1
+    assert result.limits["max_bytes"] == 2_000
+
+
+def test_a_result_under_both_caps_is_whole(config: WarehouseConfig, newest: int) -> None:
+    result = fence.run(config, "SELECT repeat('x', 40000) AS s FROM range(150)", newest)
+    assert (len(result.rows), result.truncated, result.truncated_by) == (150, False, None)
+
+
+def test_the_byte_cap_comes_from_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COSTBOARD_SQL_MAX_BYTES", "250_000")
+    assert fence.Limits().max_bytes == 250_000
+    assert "at most 10,000 rows and 0.25 MB of results" in fence.Limits().describe()
+    for wrong, says in (("lots", "is not a whole number"), ("0", "it must be at least 1")):
+        monkeypatch.setenv("COSTBOARD_SQL_MAX_BYTES", wrong)
+        with pytest.raises(ValueError) as refused:
+            fence.Limits()
+        assert str(refused.value) == f"COSTBOARD_SQL_MAX_BYTES={wrong!r}: {says}".replace(
+            f"{wrong!r}: is", f"{wrong!r} is"
+        )
+
+
+def test_api_sql_cuts_a_wide_result_at_the_byte_cap_and_says_so(
+    config: WarehouseConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COSTBOARD_SQL_MAX_BYTES", "1000000")
+    client = create_app(config, cache=SimpleCache(threshold=0), warm=False).server.test_client()
+    answer = client.get("/api/sql", query_string={"q": WIDE})
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert (body["truncated"], body["truncated_by"], len(body["rows"])) == (True, "bytes", 24)
+    assert len(answer.data) < 1_000_000 + 2_000  # the rows, and a few fields beside them
+    small = client.get("/api/sql", query_string={"q": "SELECT * FROM range(10001)"}).get_json()
+    assert (small["truncated"], small["truncated_by"], len(small["rows"])) == (True, "rows", 10_000)
+
+
+def test_the_sql_page_says_the_size_cap_cut_the_result(
+    config: WarehouseConfig, newest: int
+) -> None:
+    from costboard.dashboard.pages import sql as page
+
+    cut = fence.run(config, WIDE, newest, fence.Limits(max_bytes=100_000))
+    _, rows, notice = page.result_view(cut)
+    assert len(rows) == 2
+    assert "cut at the size cap (100,000 bytes as JSON): there are more rows" in str(notice)
+    whole = fence.run(config, "SELECT * FROM range(10001)", newest)
+    assert "cut at the row cap (10,000)" in str(page.result_view(whole)[2])

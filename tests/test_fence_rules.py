@@ -186,6 +186,7 @@ def test_a_result_becomes_the_apis_json_body() -> None:
         "types": ["BIGINT"],
         "rows": [[1]],
         "truncated": True,
+        "truncated_by": None,
         "elapsed_ms": 2.5,
         "snapshot_id": 7,
         "limits": {"row_cap": 1},

@@ -81,7 +81,12 @@ def result_view(
     status = (
         f"{len(result.rows):,} row(s) in {result.elapsed_ms:g} ms at snapshot {result.snapshot_id}"
     )
-    if result.truncated:
+    if result.truncated_by == "bytes":
+        status += (
+            f"; cut at the size cap ({result.limits['max_bytes']:,} bytes as JSON): there are "
+            "more rows; select fewer or narrower columns, or add a LIMIT"
+        )
+    elif result.truncated:
         status += f"; cut at the row cap ({result.limits['row_cap']:,}): there are more rows"
     return columns, rows, ui.notice(status, "warn" if result.truncated else "ok")
 

@@ -248,7 +248,15 @@ def tags_command(config: WarehouseConfig, fmt: str) -> None:
     help="Read the warehouse as it was at this REF (snapshot id, tag or timestamp): knowledge time.",
 )
 @evidence_until_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="csv and json are for programs and keep every cell's raw text: a cell starting with "
+    "=, +, - or @ is not guarded against spreadsheet formulas as the dashboard's CSV exports are.",
+)
 @pass_config
 @friendly_errors
 def sql_command(

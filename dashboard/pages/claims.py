@@ -16,7 +16,7 @@ import dash_ag_grid as dag
 from dash import Input, Output, State, callback, dcc, html
 
 from costboard.dashboard import components as ui
-from costboard.dashboard import grid_sql
+from costboard.dashboard import csv_safe, grid_sql
 from costboard.dashboard.claim_display import with_display_columns
 from costboard.dashboard.claim_reads import MAX_EXPORT_ROWS
 
@@ -332,4 +332,4 @@ def download(_: int, request: dict[str, Any] | None, snapshot_id: int) -> Any:
     # A cut export says so in its name rather than passing for the whole table.
     cut = f"-first-{frame.height}-of-{total}" if total > frame.height else ""
     shown = with_display_columns(frame).drop("stated", "source_label")
-    return dcc.send_string(shown.write_csv(), f"claims-snapshot-{snapshot_id}{cut}.csv")
+    return dcc.send_string(csv_safe.write_csv(shown), f"claims-snapshot-{snapshot_id}{cut}.csv")

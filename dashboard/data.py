@@ -57,7 +57,8 @@ class Reader(ClaimsPageReads):
     """The dashboard's reads. One per app; safe to share between threads."""
 
     def default_warmers(self) -> list[Callable[[Any, int], object]]:
-        return [default_views]
+        # One read a warmer, so that the memory budget is checked between them (warming.py).
+        return list(WARMERS)
 
     # ------------------------------------------------------------- knowledge time
 
@@ -314,19 +315,51 @@ class Reader(ClaimsPageReads):
         )
 
 
-def default_views(reader: Reader, snapshot_id: int) -> None:
-    """Fill the cache with what each page shows first for a new snapshot."""
+def warm_snapshot_list(reader: Reader, snapshot_id: int) -> None:
     reader.snapshot_choices(snapshot_id)
     reader.snapshot_log(snapshot_id)
-    subjects = reader.subjects(snapshot_id)
+
+
+def warm_subjects(reader: Reader, snapshot_id: int) -> None:
+    reader.subjects(snapshot_id)
     reader.estimators(snapshot_id)
-    if not subjects.is_empty():
-        first = default_subjects(subjects)
+
+
+def warm_estimates(reader: Reader, snapshot_id: int) -> None:
+    if first := default_subjects(reader.subjects(snapshot_id)):
         reader.estimates(snapshot_id, first)
+
+
+def warm_comparable_claims(reader: Reader, snapshot_id: int) -> None:
+    if first := default_subjects(reader.subjects(snapshot_id)):
         reader.comparable_claims(snapshot_id, first)
+
+
+def warm_reconciliation(reader: Reader, snapshot_id: int) -> None:
+    if first := default_subjects(reader.subjects(snapshot_id)):
         reader.reconciliation(snapshot_id, first)
+
+
+def warm_market(reader: Reader, snapshot_id: int) -> None:
     reader.tickers(snapshot_id)
     reader.groups(snapshot_id)
+
+
+#: What fills the cache with what each page shows first for a new snapshot, in order.
+WARMERS: tuple[Callable[[Reader, int], None], ...] = (
+    warm_snapshot_list,
+    warm_subjects,
+    warm_estimates,
+    warm_comparable_claims,
+    warm_reconciliation,
+    warm_market,
+)
+
+
+def default_views(reader: Reader, snapshot_id: int) -> None:
+    """Fill the cache with what each page shows first for a new snapshot (every warmer)."""
+    for warmer in WARMERS:
+        warmer(reader, snapshot_id)
 
 
 def default_subjects(subjects: pl.DataFrame) -> list[str]:

@@ -3,8 +3,9 @@
 Knowledge time first: a snapshot never changes once committed, so whatever a query returned
 for snapshot N is its answer for ever. Each query runs against the lake pinned to a concrete
 snapshot id and its result is cached under (warehouse, snapshot id, query, parameters) in a
-file-system cache under the warehouse's home that every worker process shares; pinned results
-never go stale, so they are kept with no expiry.
+disk cache under the warehouse's home that every worker process shares; pinned results never
+go stale, so nothing expires, and the cache's size is bounded instead (results_cache.py:
+least recently used first, ``COSTBOARD_CACHE_MAX_MB``).
 
 Reading is kept off the writer's path (benchmarks/dashboard_reads.py measures it):
 
@@ -17,25 +18,23 @@ Reading is kept off the writer's path (benchmarks/dashboard_reads.py measures it
   catalog's ``ducklake_snapshot`` table (the DuckLake catalog spec) with a plain read-only
   SQLite connection, which never waits on a committing writer; other catalogs ask DuckDB.
 - When a new snapshot appears, the functions in :attr:`SnapshotReader.warmers` fill the cache
-  in the background, so the first visitor after an ingest reads from the cache.
+  in the background, so the first visitor after an ingest reads from the cache: one job at a
+  time, inside a memory budget (warming.py).
 
 The page queries themselves live in data.py, on a subclass of :class:`SnapshotReader`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import inspect
 import json
-import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -45,8 +44,11 @@ import duckdb
 import polars as pl
 from flask_caching.backends import NullCache
 from flask_caching.backends.base import BaseCache
-from flask_caching.backends.filesystemcache import FileSystemCache
 
+from costboard.dashboard import budgets
+from costboard.dashboard.catalog_copies import CatalogCopies, read_sqlite_latest
+from costboard.dashboard.results_cache import ResultsCache
+from costboard.dashboard.warming import Warming
 from costboard.warehouse import evidence_time, history, lake
 from costboard.warehouse.config import WarehouseConfig
 
@@ -64,7 +66,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 
 def cache_dir(config: WarehouseConfig) -> Path:
-    """The results cache's folder (FileSystemCache wants a folder of its own)."""
+    """The results cache's folder (diskcache wants a folder of its own)."""
     return config.home / "cache" / "dashboard"
 
 
@@ -74,82 +76,10 @@ def copies_dir(config: WarehouseConfig) -> Path:
 
 
 def file_cache(config: WarehouseConfig) -> BaseCache:
-    """The results cache shared by every worker: files under the warehouse's home, no expiry."""
-    folder = cache_dir(config)
-    folder.mkdir(parents=True, exist_ok=True)
-    return FileSystemCache(str(folder), threshold=20_000, default_timeout=0)
-
-
-def read_sqlite_latest(path: str) -> int | None:
-    """The newest snapshot id in a DuckLake SQLite catalog (DuckLake's ``ducklake_snapshot``).
-
-    A plain SQLite read in WAL mode: it never waits for, nor blocks, a committing writer.
-    """
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)) as db:
-            row = db.execute("SELECT max(snapshot_id) FROM ducklake_snapshot").fetchone()
-    except sqlite3.Error:
-        return None
-    return int(row[0]) if row and row[0] is not None else None
-
-
-class CatalogCopies:
-    """Private copies of a SQLite catalog, one per newest snapshot, for the readers to use.
-
-    Measured (benchmarks/dashboard_reads.py): a DuckLake read through the SQLite catalog
-    stalls about a second, now and then, while a writer commits, even in WAL mode, where a
-    plain SQLite reader never waits. DuckDB's SQLite scanner opens the catalog anew on each
-    transaction and sometimes lands on a moment the writer holds a lock it needs. So the
-    dashboard reads a copy no writer ever opens: SQLite's backup API takes one in a few
-    milliseconds (a consistent read of the catalog), and since a snapshot never changes, a
-    copy holding snapshots up to N answers every query pinned at or before N exactly as the
-    live catalog would. Copies live beside the results cache, shared by the workers.
-    """
-
-    KEEP = 3
-    KEEP_SECONDS = 600
-
-    def __init__(self, config: WarehouseConfig, folder: Path) -> None:
-        self.source = config.catalog.partition(":")[2]
-        self.config = config
-        self.folder = folder
-
-    def make(self) -> tuple[WarehouseConfig, int]:
-        """A fresh copy: the configuration that reads it, and the newest snapshot it holds."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        partial = self.folder / f"copying-{os.getpid()}-{threading.get_ident()}.sqlite"
-        with (
-            closing(sqlite3.connect(f"file:{self.source}?mode=ro", uri=True, timeout=5)) as src,
-            closing(sqlite3.connect(partial)) as copy,
-        ):
-            src.backup(copy)  # one step: a consistent read of the whole catalog
-            newest = int(
-                copy.execute("SELECT max(snapshot_id) FROM ducklake_snapshot").fetchone()[0]
-            )
-        final = self.folder / f"catalog-{newest}.sqlite"
-        os.replace(partial, final)
-        self._prune(newest)
-        return replace(self.config, catalog=f"sqlite:{final}"), newest
-
-    @staticmethod
-    def touch(config: WarehouseConfig) -> None:
-        """Mark a copy as in use, so that no worker prunes it from under this one."""
-        with contextlib.suppress(OSError):
-            os.utime(config.catalog.partition(":")[2])
-
-    def _prune(self, newest: int) -> None:
-        # Old copies go once they are neither among the newest few nor recently used: a
-        # worker still reading one touches it (see SnapshotDatabases.generation).
-        copies = sorted(
-            self.folder.glob("catalog-*.sqlite"),
-            key=lambda p: int(p.stem.removeprefix("catalog-")),
-            reverse=True,
-        )
-        now = time.time()
-        for old in copies[self.KEEP :]:
-            if now - old.stat().st_mtime > self.KEEP_SECONDS:
-                for path in (old, *old.parent.glob(old.name + "-*")):
-                    path.unlink(missing_ok=True)
+    """The results cache shared by every worker: files under the warehouse's home, at most
+    ``COSTBOARD_CACHE_MAX_MB`` MiB, least recently used first out (0: no cache)."""
+    limit = budgets.cache_max_mb()
+    return ResultsCache(cache_dir(config), limit << 20) if limit else NullCache()
 
 
 @dataclass
@@ -192,6 +122,8 @@ class SnapshotDatabases:
         root = lake.connect(reading, read_only=True, use=False)
         # Parquet files never change under a snapshot: their footers can be cached.
         root.execute("SET parquet_metadata_cache = true")
+        # Every page read and warmer of this process shares this instance: one budget.
+        root.execute(f"SET memory_limit = '{budgets.duckdb_memory_mb()}MiB'")
         return Generation(reading, newest, root)
 
     def generation(self, snapshot_id: int | None = None) -> Generation:
@@ -284,6 +216,7 @@ class SnapshotReader:
         self._warm_in_background = warm_in_background
         #: Functions run for each new snapshot to fill the cache for the pages' default views.
         self.warmers = self.default_warmers()
+        self.warming = Warming(self, lambda: self.warmers, cache_dir(config).parent, self.identity)
 
     def default_warmers(self) -> list[Callable[[Any, int], object]]:
         """What fills the cache for each new snapshot: the page queries (a subclass) know."""
@@ -294,8 +227,11 @@ class SnapshotReader:
         return self.databases.generation(snapshot_id).config
 
     def close(self) -> None:
-        """Close this process's DuckDB instance (a worker closes it before it exits)."""
+        """Close this process's DuckDB instance and cache (a worker closes them before it exits)."""
         self.databases.close()
+        close = getattr(self.cache, "close", None)
+        if callable(close):
+            close()
 
     def identity(self) -> str:
         """Names this warehouse in cache keys: its catalog and its creation time.
@@ -322,9 +258,6 @@ class SnapshotReader:
         if found is not None:
             return found
         value = compute()
-        if isinstance(self.cache, FileSystemCache):
-            # The folder is safe to delete while serving: FileSystemCache never recreates it.
-            Path(self.cache._path).mkdir(parents=True, exist_ok=True)
         self.cache.set(key, value)
         return value
 
@@ -385,15 +318,8 @@ class SnapshotReader:
             return history.latest_snapshot(cursor)
 
     def _warm(self, snapshot_id: int) -> None:
-        def run() -> None:
-            for warmer in self.warmers:
-                # Warming is an optimisation: a query that fails here fails on the page too,
-                # where it is reported.
-                with contextlib.suppress(Exception):
-                    warmer(self, snapshot_id)
-
         if self._warm_in_background:
-            threading.Thread(target=run, name=f"warm-{snapshot_id}", daemon=True).start()
+            self.warming.request(snapshot_id)
 
     def resolve(self, ref: str | int | None) -> int:
         """The snapshot id a REF names: an id, a tag, a date or timestamp, or latest (None)."""

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from click.testing import CliRunner
 from flask_caching.backends import NullCache
 
+from costboard.cli import main
 from costboard.dashboard import results_cache, snapshots
 from costboard.dashboard.app import create_app
 from costboard.dashboard.results_cache import ResultsCache
@@ -128,3 +130,22 @@ def test_sql_results_are_cached_and_an_outsized_one_is_not(
     assert client.get("/api/sql", query_string=wide).get_json()["truncated"] is False
     assert len(cache._cache) == stored
     assert folder_size(cache.folder) <= 8 << 20
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("COSTBOARD_CACHE_MAX_MB", "lots", "is not a whole number"),
+        ("COSTBOARD_SQL_MAX_BYTES", "0", "it must be at least 1"),
+        ("COSTBOARD_WARM_MEMORY_MB", "1.5", "is not a whole number"),
+        ("COSTBOARD_DUCKDB_MEMORY_MB", "16", "it must be at least 64"),
+    ],
+)
+def test_serve_refuses_a_bad_budget_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(main, ["--home", str(tmp_path / "home"), "serve"])
+    assert result.exit_code == 1
+    quoted = f"{variable}={value!r}"
+    assert result.output == f"error: {quoted}{' ' if says.startswith('is') else ': '}{says}\n"

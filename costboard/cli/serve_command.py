@@ -112,9 +112,10 @@ def serve(
     no_secure_cookie: bool,
 ) -> None:
     """Serve the dashboard with gunicorn (read-only; it never writes to the warehouse)."""
-    from costboard.dashboard import server
+    from costboard.dashboard import budgets, server
     from costboard.dashboard.app import require_warehouse
 
+    budgets.check_environment()  # a bad budget variable: one line here, not in every worker
     require_warehouse(config)
     _check_port(host, port)
     _check_sign_in(config, host, no_auth)

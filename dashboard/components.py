@@ -331,7 +331,12 @@ def grid(
         rowData=data if data is not None else [],
         defaultColDef={"filter": True, "sortable": True, "resizable": True, "minWidth": 90},
         dashGridOptions={"animateRows": False, "enableCellTextSelection": True, **options},
-        csvExportParams={"fileName": filename},
+        # Cells and headers a spreadsheet would run as formulas go out as text (csv_safe.py).
+        csvExportParams={
+            "fileName": filename,
+            "processCellCallback": {"function": "costboardCsvCell(params)"},
+            "processHeaderCallback": {"function": "costboardCsvHeader(params)"},
+        },
         style={"height": f"{height}px", "width": "100%"},
         className="grid",
     )

@@ -42,7 +42,6 @@ from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.readonly_sql import (  # noqa: F401
     ALLOWED_STATEMENTS,
     DUCKLAKE_READERS,
-    WRITING_FUNCTIONS,
 )
 from costboard.warehouse.readonly_sql import (  # noqa: F401
     function_names as _function_names,

@@ -149,12 +149,14 @@ def test_every_ducklake_reading_function_passes_bare_or_under_the_lakes_name(nam
     assert fence.refused_function(f"SELECT * FROM lake.{name.removeprefix('ducklake_')}()") is None
 
 
-def test_the_lakes_name_does_not_turn_a_bare_reader_into_another_function() -> None:
-    # lake.snapshots() is ducklake_snapshots; a bare snapshots() is nothing DuckLake reads.
-    assert fence.refused_function("SELECT * FROM snapshots()") == not_listed("snapshots")
+def test_a_readers_short_name_is_that_reader_and_nothing_else() -> None:
+    # With the lake the current database (USE lake), snapshots() is ducklake_snapshots().
+    assert fence.refused_function("SELECT * FROM snapshots()") is None
     assert fence.refused_function("SELECT * FROM lake.ducklake_commit()") == not_listed(
         "ducklake_commit"
     )
+    assert fence.refused_function("SELECT * FROM commit()") == not_listed("commit")
+    assert fence.refused_function("SELECT snapshots()") == not_listed("snapshots", table=False)
 
 
 def test_ordinary_functions_pass() -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from functools import cache
@@ -137,22 +138,19 @@ def _not_listed(name: str, *, as_table: bool) -> str:
     )
 
 
-def is_allowed(name: str, *, as_table: bool, qualified: bool = False) -> bool:
-    """Whether a call of ``name`` (in a FROM clause when ``as_table``) is on the list;
-    ``qualified``: it was written with a catalog or schema (``lake.snapshots()``)."""
+def is_allowed(name: str, *, as_table: bool) -> bool:
+    """Whether a call of ``name`` (in a FROM clause when ``as_table``) is on the list."""
     bare = name.lower()
     listed = sql_functions.table_functions() if as_table else sql_functions.scalar_functions()
-    if bare in listed:
-        return True
-    # lake.snapshots() is ducklake_snapshots('lake') called through the catalog.
-    return qualified and not bare.startswith("ducklake_") and f"ducklake_{bare}" in listed
+    # lake.snapshots() is ducklake_snapshots('lake') called through the catalog, and so is a
+    # bare snapshots() once the lake is the current database (USE lake, as both doors do).
+    return bare in listed or (not bare.startswith("ducklake_") and f"ducklake_{bare}" in listed)
 
 
 def refused_call(call: dict[str, Any], *, as_table: bool) -> str | None:
     """Why one function node of a syntax tree may not run, or None."""
     name = call["function_name"]
-    qualified = bool(call.get("schema") or call.get("catalog"))
-    if not is_allowed(name, as_table=as_table, qualified=qualified):
+    if not is_allowed(name, as_table=as_table):
         return _not_listed(name, as_table=as_table)
     if name.lower() in sql_functions.FUNCTIONS_NAMED_IN_A_STRING:
         # list_aggregate(l, 'sum') finds its aggregate by the string's text at run time.
@@ -223,10 +221,21 @@ def _string_constant(node: Any) -> str | None:
     return None
 
 
+_parsers = threading.local()
+
+
+def _parser() -> duckdb.DuckDBPyConnection:
+    """An empty in-memory connection to parse with, one per thread (a connection is not
+    shared between threads); opening one per check took ~30 ms."""
+    parser = getattr(_parsers, "connection", None)
+    if parser is None:
+        parser = _parsers.connection = duckdb.connect()
+    return parser
+
+
 def _tree(sql: str) -> Any:
     """DuckDB's serialized syntax tree of one SELECT."""
-    with closing(duckdb.connect()) as parser:
-        row = parser.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
+    row = _parser().execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
     tree = json.loads(row[0]) if row else {"error": True}
     if tree.get("error"):
         # EXPLAIN of something other than a SELECT, or syntax the serializer rejects.

@@ -23,7 +23,8 @@ from costboard.warehouse.tables import sql_folder
 
 
 def _names(text: str) -> frozenset[str]:
-    return frozenset(text.split())
+    # Lower case: the parser hands over names in lower case (formatReadableSize too).
+    return frozenset(name.lower() for name in text.split())
 
 
 #: The functions DuckDB's parser writes for operators (``a + b``, ``x LIKE y``, ``j ->> 'k'``,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from costboard.warehouse import date_range, validate_text
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError, did_you_mean
 from costboard.warehouse.readers import RawTable
 from costboard.warehouse.tables import PRICES, SUBJECTS, Table
@@ -168,14 +169,24 @@ def date_checks(column: str, *, required: bool, today: dt.date) -> list[Check]:
             pl.format("'{}' is not a real date in the form YYYY-MM-DD", pl.col(column)),
         ),
         Check(
-            parsed_date(column) > pl.lit(today),
+            date_range.too_early(parsed_date(column)),
             column,
-            pl.format("{} is in the future", pl.col(column)),
+            date_range.early_message(pl.col(column)),
+        ),
+        Check(
+            date_range.too_late(parsed_date(column), today),
+            column,
+            date_range.late_message(pl.col(column)),
         ),
     ]
     if required:
         checks.insert(0, Check(pl.col(column).is_null(), column, "a date is required"))
     return checks
+
+
+def text_checks(columns: Sequence[str]) -> list[Check]:
+    """The character allow-lists of the ids and names among ``columns`` (validate_text.py)."""
+    return [Check(*rule) for rule in validate_text.rules(columns)]
 
 
 def split_list(column: str) -> pl.Expr:
@@ -257,11 +268,7 @@ def subjects(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_
             "members",
             pl.format("only group subjects have members; this one is a {}", pl.col("kind")),
         ),
-        Check(
-            pl.col("subject").str.contains(r"\s"),
-            "subject",
-            pl.format("subject id '{}' contains whitespace", pl.col("subject")),
-        ),
+        *text_checks(SUBJECT_COLUMNS),
         *date_checks("released_on", required=False, today=today),
     ]
     run_checks(table, raw, checks)
@@ -339,6 +346,7 @@ def prices(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN
             pl.format("'{}' is not true or false", pl.col("adjusted")),
         ),
         url_check("source_url"),
+        *text_checks(PRICE_COLUMNS),
     ]
     run_checks(table, raw, checks)
     normalised = as_stored(

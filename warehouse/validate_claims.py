@@ -29,7 +29,7 @@ from typing import Final
 
 import polars as pl
 
-from costboard.warehouse import currency
+from costboard.warehouse import currency, date_range
 from costboard.warehouse.errors import InputError
 from costboard.warehouse.readers import RawTable
 from costboard.warehouse.tables import CLAIMS
@@ -48,6 +48,7 @@ from costboard.warehouse.validate import (
     required_values,
     run_checks,
     split_list,
+    text_checks,
     typed,
     url_check,
     with_missing,
@@ -122,9 +123,14 @@ def _stated_on_checks(today: dt.date) -> list[Check]:
             pl.format("'{}' is not a real date in the form " + _DATE_FORMS, pl.col("stated_on")),
         ),
         Check(
-            pl.col("__period_start") > pl.lit(today),
+            date_range.too_early(pl.col("__period_start")),
             "stated_on",
-            pl.format("{} is in the future", pl.col("stated_on")),
+            date_range.early_message(pl.col("stated_on")),
+        ),
+        Check(
+            date_range.too_late(pl.col("__period_start"), today),
+            "stated_on",
+            date_range.late_message(pl.col("stated_on")),
         ),
         Check(
             (pl.col("__period_start") <= pl.lit(today)) & (stated > pl.lit(today)),
@@ -137,6 +143,19 @@ def _stated_on_checks(today: dt.date) -> list[Check]:
             ),
         ),
     ]
+
+
+def _date_value_checks(in_date_unit: pl.Expr, today: dt.date) -> list[Check]:
+    """A figure in a date unit (days since 1970-01-01 once parsed) obeys the dates' range."""
+    checks = []
+    for c in _FIGURES:
+        day = number(c).cast(pl.Int32, strict=False).cast(pl.Date)
+        among = in_date_unit.fill_null(False)
+        checks += [
+            Check(among & date_range.too_early(day), c, date_range.early_message(pl.col(c))),
+            Check(among & date_range.too_late(day, today), c, date_range.late_message(pl.col(c))),
+        ]
+    return checks
 
 
 def _figure_checks(vocabulary: Vocabulary, in_date_unit: pl.Expr) -> list[Check]:
@@ -263,8 +282,10 @@ def claims(table: RawTable, *, today: dt.date, vocabulary: Vocabulary = BUILT_IN
         *required_values(CLAIM_REQUIRED),
         *_stated_on_checks(today),
         *_figure_checks(vocabulary, in_date_unit),
+        *_date_value_checks(in_date_unit, today),
         *_provenance_checks(),
         *currency.checks(vocabulary),
+        *text_checks(CLAIM_COLUMNS),
     ]
     run_checks(table, raw, checks)
 

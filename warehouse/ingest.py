@@ -137,8 +137,7 @@ def read_files(
         if progress:
             progress(f"reading {path}")
         try:
-            if not path.is_file():
-                raise IngestError([InputError(str(path), 1, 1, "no such file")])
+            # readers.read names a missing file, a directory, a FIFO or a device as such.
             table, _ = readers.read(path)
             importer = _importer(path, table, kind, importers)
             if progress:

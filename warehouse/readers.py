@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from costboard.warehouse.errors import IngestError, InputError
+from costboard.warehouse.read_guards import JSON_DEPTH, nested_fields, regular_file_bytes, too_deep
 
 #: Files larger than this are read in batches behind a progress bar.
 LARGE_FILE_BYTES = 8 * 1024 * 1024
@@ -99,7 +100,10 @@ def decode(path: Path, raw: bytes) -> str:
         raise IngestError(
             [InputError(name, line, column, f"not UTF-8 text (byte 0x{raw[error.start]:02x})")]
         ) from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise IngestError([InputError(name, 1, 1, "the file is empty (only a byte-order mark)")])
+    return text
 
 
 def read_header(text: str) -> list[str]:
@@ -204,6 +208,7 @@ def read_json(path: Path, text: str) -> RawTable:
     errors: list[InputError] = []
     if stripped.startswith("["):
         fmt = "json"
+        too_deep(name, text, JSON_DEPTH)
         try:
             json.loads(text)
         except json.JSONDecodeError as error:
@@ -223,6 +228,7 @@ def read_json(path: Path, text: str) -> RawTable:
     else:
         fmt = "jsonl"
         offset = 0
+        too_deep(name, text, JSON_DEPTH - 1)
         for line in text.splitlines(keepends=True):
             if line.strip():
                 try:
@@ -243,6 +249,8 @@ def read_json(path: Path, text: str) -> RawTable:
             errors.append(
                 InputError(name, line, column, f"record {index + 1} is not a JSON object")
             )
+        else:
+            errors.extend(nested_fields(name, text, record, start))
     if errors:
         raise IngestError(errors)
     header: list[str] = []
@@ -267,7 +275,7 @@ def _as_text(value: object) -> str | None:
 
 def read(path: Path) -> tuple[RawTable, str]:
     """Read ``path`` as CSV or JSON (by content); returns the table and its text."""
-    raw = path.read_bytes()
+    raw = regular_file_bytes(path)
     text = decode(path, raw)
     if text.lstrip().startswith(("[", "{")):
         return read_json(path, text), text

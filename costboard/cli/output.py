@@ -4,14 +4,47 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 
 import click
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 FORMATS = ("table", "csv", "json")
+
+#: Terminal escape sequences (CSI, OSC, and two-character ESC forms), then any control or
+#: format character left (tab and newline are kept: rich lays them out).
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROLS = re.compile(
+    r"[^\S\t\n]|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+
+
+def safe_text(text: str) -> str:
+    """``text`` as a terminal may show it: no escape sequences, no control or invisible
+    characters, and rich's markup (``[bold]``) escaped so data is printed, not obeyed."""
+    return escape(
+        _CONTROLS.sub(lambda m: " " if m.group().isspace() else "", _ESCAPES.sub("", text))
+    )
+
+
+def _in_python_range(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with each date or time column Python cannot hold (a year 0 or a year past
+    9999, stored by an older costboard) as its text, so printing it cannot fail."""
+    odd = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype.is_temporal()
+        and dtype != pl.Duration
+        and dtype != pl.Time
+        and frame.select(
+            (pl.col(name).dt.year() < 1).any() | (pl.col(name).dt.year() > 9999).any()
+        ).item()
+    ]
+    return frame.with_columns(pl.col(c).cast(pl.String) for c in odd) if odd else frame
 
 
 def _cell(value: object) -> str:
@@ -22,8 +55,8 @@ def _cell(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return safe_text(", ".join(str(v) for v in value))
+    return safe_text(str(value))
 
 
 def _json_default(value: object) -> object:
@@ -43,6 +76,7 @@ def _csv_text(name: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def echo_frame(frame: pl.DataFrame, fmt: str = "table", title: str | None = None) -> None:
+    frame = _in_python_range(frame)
     if fmt == "csv":
         nested = [(c, t) for c, t in frame.schema.items() if t.is_nested()]
         click.echo(frame.with_columns(_csv_text(c, t) for c, t in nested).write_csv(), nl=False)
@@ -51,7 +85,7 @@ def echo_frame(frame: pl.DataFrame, fmt: str = "table", title: str | None = None
     else:
         table = Table(title=title, show_lines=False, header_style="bold")
         for column in frame.columns:
-            table.add_column(column, overflow="fold")
+            table.add_column(safe_text(column), overflow="fold")
         for row in frame.iter_rows():
             table.add_row(*(_cell(v) for v in row))
         Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200).print(table)

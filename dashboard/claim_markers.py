@@ -15,12 +15,12 @@ page draws the same shapes (ladder_figure.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from html import escape
 from typing import Any, Final
 
 import plotly.graph_objects as go
 import polars as pl
 
+from costboard.dashboard import hover as hover_text
 from costboard.dashboard.claim_display import with_display_columns
 from costboard.plugins.evidence import middle
 from costboard.warehouse.validate_claims import NOT_EVIDENCE_STATUSES
@@ -41,7 +41,7 @@ def _clip(text: str, length: int) -> str:
 def _text(row: Mapping[str, Any], key: str) -> str:
     """A row's text made safe for plotly's HTML-ish hover ("" when missing)."""
     value = row.get(key)
-    return escape(str(value), quote=False) if value not in (None, "") else ""
+    return hover_text.escaped(value) if value not in (None, "") else ""
 
 
 def hover(row: Mapping[str, Any]) -> str:
@@ -59,16 +59,16 @@ def hover(row: Mapping[str, Any]) -> str:
         f"{_text(row, 'figure')}{as_written}",
     ]
     if row.get("quote"):
-        lines.append("“" + escape(_clip(row["quote"], 140), quote=False) + "”")
+        lines.append("“" + hover_text.escaped(_clip(row["quote"], 140)) + "”")
     status = row.get("status") or "current"
     if status != "current":
         note = f": {_text(row, 'status_note')}" if row.get("status_note") else ""
-        lines.append(f"<b>{escape(status)}</b>{note}")
+        lines.append(f"<b>{hover_text.escaped(status)}</b>{note}")
     if row.get("checks"):
-        lines.append("checks: " + escape(_clip(row["checks"], 240), quote=False))
+        lines.append("checks: " + hover_text.escaped(_clip(row["checks"], 240)))
     source = row.get("source_title") or row.get("source_url") or ""
     if source:
-        lines.append("<i>" + escape(_clip(source, 90), quote=False) + "</i>")
+        lines.append("<i>" + hover_text.escaped(_clip(source, 90)) + "</i>")
     lines.append(_text(row, "claim_id"))
     return "<br>".join(lines)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from costboard.dashboard import hover
 from costboard.dashboard.claim_reads import MISSING_IN_SNAPSHOT, ClaimsPageReads
 
 # CatalogCopies, file_cache and alias stay importable from here (estimators.py, the tests
@@ -281,13 +282,16 @@ class Reader(ClaimsPageReads):
             snapshot_id,
             """
             SELECT stated_on, count(*) AS claims,
-                   string_agg(claimant || ': ' || subject || ' ' || metric, '<br>'
-                              ORDER BY claimant, subject, metric) AS what
+                   list(claimant || ': ' || subject || ' ' || metric
+                        ORDER BY claimant, subject, metric) AS what
             FROM {db}.claims
             WHERE stated_on BETWEEN ? AND ?
             GROUP BY stated_on ORDER BY stated_on
             """,
             [start, end],
+        ).with_columns(
+            # The hover renders HTML: each claimant's text is escaped, only the breaks are markup.
+            pl.col("what").list.eval(hover.escaped_column(pl.element())).list.join("<br>")
         )
 
     def window_claims(

@@ -9,11 +9,10 @@ low–high range on the right, with its central value.
 
 from __future__ import annotations
 
-from html import escape
-
 import plotly.graph_objects as go
 import polars as pl
 
+from costboard.dashboard import hover
 from costboard.dashboard.views import PALETTE, log_ticks
 
 #: Marker symbols by the bound on the figure's size: a floor points up, a ceiling down.
@@ -57,13 +56,7 @@ def _positions(rungs: pl.DataFrame, scopes: list[str]) -> pl.DataFrame:
 
 def _html(column: str) -> pl.Expr:
     """A text column made safe for plotly's HTML-ish hover (sources' own markup stays text)."""
-    return (
-        pl.col(column)
-        .cast(pl.String)
-        .str.replace_all("&", "&amp;", literal=True)
-        .str.replace_all("<", "&lt;", literal=True)
-        .str.replace_all(">", "&gt;", literal=True)
-    )
+    return hover.escaped_column(column)
 
 
 def _line(prefix: str, text: pl.Expr) -> pl.Expr:
@@ -179,7 +172,7 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
     ticks, labels = log_ticks(values, "usd") if values else ([], [])
     result.update_layout(
         title={
-            "text": f"Cost ladder: {escape(subject)} and related subjects",
+            "text": f"Cost ladder: {hover.escaped(subject)} and related subjects",
             "font": {"size": 16},
         },
         height=height,

@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 from costboard.dashboard import fence
 from costboard.dashboard.data import Reader
 from costboard.plugins.claim_standing import subject_claims
-from costboard.warehouse import constant_dollars, evidence_time
+from costboard.warehouse import constant_dollars, evidence_time, odd_values
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.history import RefError
 from costboard.warehouse.lake import CatalogUnreachable
@@ -48,7 +48,10 @@ def _error(message: str, status: int) -> tuple[flask.Response, int]:
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return [{k: fence.jsonable(v) for k, v in row.items()} for row in frame.to_dicts()]
+    return [
+        {k: fence.jsonable(v) for k, v in row.items()}
+        for row in odd_values.pythonable(frame).to_dicts()
+    ]
 
 
 def run_sql(

@@ -23,6 +23,7 @@ import polars as pl
 from dash import dcc, html
 
 from costboard.dashboard.data import Reader
+from costboard.warehouse import odd_values
 from costboard.warehouse.history import RefError
 
 
@@ -229,7 +230,7 @@ def jsonable_cell(value: Any) -> Any:
 def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     """A frame as grid rows: dates as ISO text, lists joined, and a safe href beside each URL."""
     out = []
-    for row in frame.to_dicts():
+    for row in odd_values.pythonable(frame).to_dicts():  # a year-0 date as its text
         cells = {k: jsonable_cell(v) for k, v in row.items()}
         for key in [k for k in row if k.endswith("_url")]:
             cells[key.removesuffix("_url") + "_href"] = safe_href(row[key])

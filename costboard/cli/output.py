@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from costboard.warehouse import odd_values
+
 FORMATS = ("table", "csv", "json")
 
 #: Terminal escape sequences (CSI, OSC, and two-character ESC forms), then any control or
@@ -29,22 +31,6 @@ def safe_text(text: str) -> str:
     return escape(
         _CONTROLS.sub(lambda m: " " if m.group().isspace() else "", _ESCAPES.sub("", text))
     )
-
-
-def _in_python_range(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with each date or time column Python cannot hold (a year 0 or a year past
-    9999, stored by an older costboard) as its text, so printing it cannot fail."""
-    odd = [
-        name
-        for name, dtype in frame.schema.items()
-        if dtype.is_temporal()
-        and dtype != pl.Duration
-        and dtype != pl.Time
-        and frame.select(
-            (pl.col(name).dt.year() < 1).any() | (pl.col(name).dt.year() > 9999).any()
-        ).item()
-    ]
-    return frame.with_columns(pl.col(c).cast(pl.String) for c in odd) if odd else frame
 
 
 def _cell(value: object) -> str:
@@ -76,7 +62,7 @@ def _csv_text(name: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def echo_frame(frame: pl.DataFrame, fmt: str = "table", title: str | None = None) -> None:
-    frame = _in_python_range(frame)
+    frame = odd_values.pythonable(frame)  # a year-0 date prints as its text
     if fmt == "csv":
         nested = [(c, t) for c, t in frame.schema.items() if t.is_nested()]
         click.echo(frame.with_columns(_csv_text(c, t) for c, t in nested).write_csv(), nl=False)

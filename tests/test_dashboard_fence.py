@@ -93,16 +93,25 @@ def test_functions_that_write_or_hide_sql_are_refused(
     assert sorted(Path(warehouse.data_path).rglob("*")) == files_before
 
 
-def test_reading_a_file_outside_the_warehouse_fails(
-    warehouse: WarehouseConfig, newest: int
+READS_OUTSIDE = (
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('/etc/hostname')",
+    f"SELECT * FROM glob('{os.path.expanduser('~')}/*')",
+)
+
+
+@pytest.mark.parametrize("sql", READS_OUTSIDE)
+def test_reading_a_file_outside_the_warehouse_is_refused_and_the_connection_cannot_either(
+    warehouse: WarehouseConfig, newest: int, sql: str
 ) -> None:
-    for sql in (
-        "SELECT * FROM read_csv('/etc/passwd')",
-        "SELECT * FROM read_text('/etc/hostname')",
-        f"SELECT * FROM glob('{os.path.expanduser('~')}/*')",
+    # The allow-list refuses file readers; the locked connection is a layer of its own.
+    with pytest.raises(fence.Refused, match=r"\(\) is not allowed here"):
+        run(warehouse, sql, newest)
+    with (
+        fence.fenced_connection(warehouse, newest, fence.Limits()) as connection,
+        pytest.raises(Exception, match="disabled by configuration"),
     ):
-        with pytest.raises(fence.Failed, match="disabled by configuration"):
-            run(warehouse, sql, newest)
+        connection.execute(sql)
 
 
 def test_the_configuration_is_locked(warehouse: WarehouseConfig, newest: int) -> None:

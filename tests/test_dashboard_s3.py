@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from flask_caching.backends import SimpleCache
 
+from costboard.dashboard import fence
 from costboard.dashboard.app import create_app
 from costboard.warehouse import lake, object_store
 from costboard.warehouse.config import WarehouseConfig
@@ -124,10 +125,19 @@ def test_costboard_serve_workers_read_the_lake_in_the_bucket(
 def test_fenced_sql_reads_no_url_outside_the_data_path(
     dashboard: tuple[Any, WarehouseConfig], query: str, says: str
 ) -> None:
-    client, _ = dashboard
+    client, config = dashboard
+    # The allow-list refuses file and URL readers; the locked connection, a layer of its own,
+    # confines them to the data path all the same.
     response = client.get("/api/sql", query_string={"q": query})
-    assert response.status_code == 400
-    assert says in response.json["error"]
+    assert response.status_code == 403
+    assert "is not allowed here" in response.json["error"]
+    with lake.connect(config) as connection:
+        newest = int(connection.execute("SELECT max(snapshot_id) FROM snapshots").fetchone()[0])
+    with (
+        fence.fenced_connection(config, newest, fence.Limits()) as connection,
+        pytest.raises(Exception, match=says),
+    ):
+        connection.execute(query).fetchall()
     assert "secret_figure" not in response.get_data(as_text=True)
 
 

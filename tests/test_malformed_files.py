@@ -1,8 +1,8 @@
 """A corpus of malformed files (issue 17): each refused through ingest with file, line and
 column (or one line for a whole-file problem), and nothing written.
 
-With tests/test_warehouse_validation.py (37 cases), tests/test_claim_fields.py (15) and
-tests/test_epoch_import.py (4), the suites hold 90 malformed files; this one adds the dates
+With tests/test_warehouse_validation.py (39 files), tests/test_claim_fields.py (13) and
+tests/test_epoch_import.py (4), the suites ingest 96 malformed files; this one adds 40: dates
 out of range, byte-order marks, deep JSON, non-regular files and invisible characters.
 """
 

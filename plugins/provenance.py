@@ -78,15 +78,26 @@ def _restatement_reasons(claims: pl.DataFrame) -> pl.DataFrame:
 
 def _outranked_reasons(claims: pl.DataFrame) -> pl.DataFrame:
     ranked = claims.select(*_FIGURE, "claim_id", "stated_on", "source_kind", _rank().alias("_rank"))
-    better = ranked.select(
-        *_FIGURE,
-        pl.col("claim_id").alias("_better"),
-        pl.col("stated_on").alias("_better_on"),
-        pl.col("source_kind").fill_null("unclassified").alias("_better_kind"),
-        pl.col("_rank").alias("_better_rank"),
+    # Of all the better-ranked claims stated on or before a claim, the one named is the best
+    # rank's earliest (then smallest id). Within one rank that is always the rank's earliest
+    # claim of the figure, so each figure needs only its earliest claim per rank (at most
+    # three rows), not every pair of its claims: the join below yields at most three rows per
+    # claim, and memory stays linear in the claims (a self-join of a figure's claims was
+    # quadratic: 2,541 claims of one figure took 1.1 GB).
+    firsts = (
+        ranked.drop_nulls("stated_on")
+        .sort(*_FIGURE, "_rank", "stated_on", "claim_id", "source_kind", nulls_last=False)
+        .unique([*_FIGURE, "_rank"], keep="first", maintain_order=True)
+        .select(
+            *_FIGURE,
+            pl.col("claim_id").alias("_better"),
+            pl.col("stated_on").alias("_better_on"),
+            pl.col("source_kind").fill_null("unclassified").alias("_better_kind"),
+            pl.col("_rank").alias("_better_rank"),
+        )
     )
     return (
-        ranked.join(better, on=list(_FIGURE), nulls_equal=True)
+        ranked.join(firsts, on=list(_FIGURE), nulls_equal=True)
         .filter(
             (pl.col("_better_rank") < pl.col("_rank"))
             & (pl.col("_better_on") <= pl.col("stated_on"))

@@ -1,18 +1,22 @@
 """A PostgreSQL catalog with a password, on a real server that asks for one (scram-sha-256).
 
 The password may come from the URL, PGPASSWORD or a .pgpass file; wherever it comes from, it
-never shows: not in command output or errors, `costboard log`, the dashboard's SQL (which can
-read `duckdb_databases()` and `duckdb_secrets()`), the catalog's tables or the lake's files.
+never shows: not in command output or errors, `costboard log`, the connections costboard and
+the dashboard attach (queried past the SQL fence, which refuses `duckdb_databases()` and
+`duckdb_secrets()` anyway), the catalog's tables or the lake's files.
 """
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from costboard.cli import main
+from costboard.dashboard import fence
+from costboard.warehouse import lake
 from costboard.warehouse.config import WarehouseConfig
 from tests import postgres_server
 from tests.conftest import write
@@ -56,18 +60,24 @@ def test_a_url_with_the_password_works_and_the_password_shows_nowhere(
             home, *base, "ingest", str(tmp_path / "s.csv"), str(tmp_path / "c.csv"), "-m", "x"
         )
     )
-    for query in (
-        "SELECT path FROM duckdb_databases()",
-        "SELECT secret_string FROM duckdb_secrets()",
-        "SELECT value FROM claims",
-    ):
-        outputs.append(costboard(home, *base, "sql", query, "--format", "csv"))
+    outputs.append(costboard(home, *base, "sql", "SELECT value FROM claims", "--format", "csv"))
     outputs.append(costboard(home, *base, "log"))
     assert [o.exit_code for o in outputs] == [0] * len(outputs), [o.output for o in outputs]
-    assert "5576000" in outputs[4].output
-    assert "password=redacted" in outputs[3].output
-    shown = "".join(o.output for o in outputs)
-    assert "127.0.0.1" in outputs[2].output  # the attached catalog is listed, without its password
+    assert "5576000" in outputs[2].output
+    # The SQL fence refuses the readers of attached databases and secrets...
+    refused = [
+        costboard(home, *base, "sql", f"SELECT * FROM {reader}()")
+        for reader in ("duckdb_databases", "duckdb_secrets")
+    ]
+    assert all(r.exit_code != 0 and "not allowed" in r.output for r in refused)
+    # ...and the connection the CLI attaches holds no password to find past it.
+    config = WarehouseConfig.resolve(home, url, f"{data}/")
+    with closing(lake.connect(config)) as connection:
+        paths = connection.execute("SELECT path FROM duckdb_databases()").fetchall()
+        secrets = connection.execute("SELECT secret_string FROM duckdb_secrets()").fetchall()
+    assert any("127.0.0.1" in str(path) for (path,) in paths)  # listed, without its password
+    assert any("password=redacted" in secret for (secret,) in secrets)
+    shown = "".join(o.output for o in [*outputs, *refused]) + repr(paths) + repr(secrets)
     assert server.password not in shown
 
     # Nor in the catalog's tables, nor in any file of the lake.
@@ -91,16 +101,19 @@ def test_the_dashboard_sql_cannot_read_the_password(
     )
     schema.create(config, author="tests")
     client = create_app(config, warm=False).server.test_client()
-    answers = [
-        client.get("/api/sql", query_string={"q": query}).get_data(as_text=True)
-        for query in (
-            "SELECT * FROM duckdb_databases()",
-            "SELECT * FROM duckdb_secrets()",
-            "SELECT * FROM duckdb_settings()",
-        )
-    ]
+    queries = (
+        "SELECT * FROM duckdb_databases()",
+        "SELECT * FROM duckdb_secrets()",
+        "SELECT * FROM duckdb_settings()",
+    )
+    responses = [client.get("/api/sql", query_string={"q": query}) for query in queries]
+    assert [r.status_code for r in responses] == [403] * len(queries)
+    # Past the fence, on the dashboard's own locked connection, there is no password either.
+    with closing(fence.fenced_connection(config, 1, fence.Limits())) as connection:
+        answers = [repr(connection.execute(query).fetchall()) for query in queries]
     assert "ducklake" in answers[0] and "redacted" in answers[1]
-    assert all(server.password not in answer for answer in answers)
+    shown = answers + [r.get_data(as_text=True) for r in responses]
+    assert all(server.password not in answer for answer in shown)
 
 
 def test_pgpassword_and_a_pgpass_file_give_the_password(

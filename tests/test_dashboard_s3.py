@@ -18,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -162,11 +163,12 @@ def test_duckdb_secrets_shows_the_data_paths_secret_redacted_and_scoped(
     dashboard: tuple[Any, WarehouseConfig],
 ) -> None:
     client, config = dashboard
-    body = client.get(
-        "/api/sql",
-        query_string={"q": "SELECT name, persistent, scope, secret_string FROM duckdb_secrets()"},
-    ).json
-    [(name, persistent, scope, text)] = body["rows"]
+    query = "SELECT name, persistent, scope, secret_string FROM duckdb_secrets()"
+    # The fence refuses the secrets reader; past it, on the dashboard's own locked connection,
+    # the data path's secret is in memory only, scoped to the data path, and redacted.
+    assert client.get("/api/sql", query_string={"q": query}).status_code == 403
+    with closing(fence.fenced_connection(config, 1, fence.Limits())) as connection:
+        [(name, persistent, scope, text)] = connection.execute(query).fetchall()
     assert (name, persistent, scope) == (object_store.SECRET_NAME, False, [config.data_path])
     assert "secret=redacted" in text
 

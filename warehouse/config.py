@@ -9,17 +9,24 @@ Resolution order for each: an explicit argument, then the environment, then the 
   Default ``sqlite:<home>/catalog.sqlite``.
 - data path: ``--data-path`` or ``COSTBOARD_DATA_PATH``, where DuckLake writes Parquet files. Default
   ``<home>/data/``; a PostgreSQL catalog has no default (it is shared: its data path must be too).
+- read catalog: ``costboard serve --read-catalog`` or ``COSTBOARD_READ_CATALOG``, the same
+  PostgreSQL catalog reached through a role that can only read it; every read the dashboard
+  makes goes through it (:meth:`WarehouseConfig.reading_through`), while the CLI's writer keeps
+  the catalog. Default: the catalog itself.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from costboard.warehouse import catalog as catalog_strings
 
 DEFAULT_HOME = Path("~/.costboard")
+
+#: The catalog ``costboard serve`` reads through when ``--read-catalog`` is not given.
+READ_CATALOG_ENV = "COSTBOARD_READ_CATALOG"
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,31 @@ class WarehouseConfig:
             "COSTBOARD_CATALOG": written,
             "COSTBOARD_DATA_PATH": self.data_path,
         }
+
+    def reading_through(self, written: str | None = None) -> WarehouseConfig:
+        """This warehouse read through the read catalog ``written`` (else
+        ``COSTBOARD_READ_CATALOG``; neither: ``self``): same home and data path.
+
+        Only a PostgreSQL catalog: a role that can only read is what it is for, and a SQLite
+        or DuckDB file has no roles (a read-only attach is all it has).
+        """
+        written = written or os.environ.get(READ_CATALOG_ENV)
+        if not written:
+            return self
+        parsed = catalog_strings.parse(written)
+        if not parsed.text.startswith("postgres:"):
+            raise catalog_strings.CatalogError(
+                f"the read catalog {catalog_strings.redacted(written)!r} is not a PostgreSQL "
+                "catalog: --read-catalog / COSTBOARD_READ_CATALOG names the team's PostgreSQL "
+                "catalog as a read-only role reaches it (postgresql://reader@host/db)"
+            )
+        if self.catalog_type != "postgres" and self.data_path == f"{self.home}/data/":
+            # The same rule as resolve(): this home's default folder is nobody else's.
+            raise catalog_strings.CatalogError(
+                "a PostgreSQL catalog needs its data path: set COSTBOARD_DATA_PATH (or "
+                "--data-path) to the folder or s3://bucket/prefix/ every member of the team reaches"
+            )
+        return replace(self, catalog=parsed.text, catalog_password=parsed.password)
 
     @property
     def catalog_type(self) -> str:

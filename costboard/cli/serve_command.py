@@ -80,6 +80,37 @@ def _check_sign_in(config: WarehouseConfig, host: str, no_auth: bool) -> None:
         users.secret_key(config)
 
 
+def _serving_catalog(
+    config: WarehouseConfig, read_catalog: str | None, allow_writing_role: bool
+) -> WarehouseConfig:
+    """The config every worker reads through: the read catalog when given. On a PostgreSQL
+    catalog, the server is asked what the role may do; a role that can write, with users to
+    sign in (a shared server), is refused unless ``--allow-writing-role`` says it is meant."""
+    from costboard.dashboard import users
+    from costboard.warehouse import lake, read_role
+
+    serving = config.reading_through(read_catalog)
+    if serving.catalog_type != "postgres":
+        return serving
+    with lake.connect(serving) as connection:
+        writes = read_role.writes_allowed(connection)
+    if not writes:
+        return serving
+    shown = ", ".join(writes[:3]) + (f" and {len(writes) - 3} more" if len(writes) > 3 else "")
+    why = (
+        f"the dashboard's catalog role can write to the catalog ({shown}), so a mistake in "
+        "the SQL fence could rewrite the team's history"
+    )
+    fix = (
+        "serve through a role that can only read: --read-catalog or COSTBOARD_READ_CATALOG "
+        "(README: A read-only role for the dashboard)"
+    )
+    if users.load(serving) and not allow_writing_role:
+        raise click.ClickException(f"refusing to serve: {why}; {fix}, or give --allow-writing-role")
+    click.secho(f"WARNING: {why}; {fix}.", fg="red", bold=True, err=True)
+    return serving
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535))
@@ -101,6 +132,18 @@ def _check_sign_in(config: WarehouseConfig, host: str, no_auth: bool) -> None:
     help="Send the session cookie over plain http too: only for a trusted network without "
     "TLS (browsers keep Secure cookies on http://localhost and 127.0.0.1 anyway).",
 )
+@click.option(
+    "--read-catalog",
+    metavar="URL",
+    default=None,
+    help="The PostgreSQL catalog as a read-only role reaches it: every read the dashboard "
+    "makes goes through it (default COSTBOARD_READ_CATALOG, else the catalog).",
+)
+@click.option(
+    "--allow-writing-role",
+    is_flag=True,
+    help="Serve with sign-in on a PostgreSQL catalog through a role that can write (warns).",
+)
 @pass_config
 @friendly_errors
 def serve(
@@ -110,12 +153,16 @@ def serve(
     workers: int,
     no_auth: bool,
     no_secure_cookie: bool,
+    read_catalog: str | None,
+    allow_writing_role: bool,
 ) -> None:
     """Serve the dashboard with gunicorn (read-only; it never writes to the warehouse)."""
     from costboard.dashboard import budgets, server
     from costboard.dashboard.app import require_warehouse
 
     budgets.check_environment()  # a bad budget variable: one line here, not in every worker
+    # Before anything reads the lake: the workers get this config (through the environment).
+    config = _serving_catalog(config, read_catalog, allow_writing_role)
     require_warehouse(config)
     _check_port(host, port)
     _check_sign_in(config, host, no_auth)

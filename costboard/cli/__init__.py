@@ -77,11 +77,12 @@ def main(
 
 
 def _register() -> None:
-    from costboard.cli import ladder_command, migrate_command, warehouse_commands
+    from costboard.cli import check_command, ladder_command, migrate_command, warehouse_commands
 
     warehouse_commands.register(main)
     ladder_command.register(main)
     migrate_command.register(main)
+    check_command.register(main)
     try:
         from costboard.cli import plugin_commands
     except ImportError:  # the estimator commands arrive with the plugin layer

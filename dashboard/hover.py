@@ -13,8 +13,12 @@ import polars as pl
 
 
 def escaped(value: object) -> str:
-    """``value`` as hover text ("" for None): ``&``, ``<``, ``>`` and quotes escaped."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    """``value`` as hover text ("" for None): ``&``, ``<`` and ``>`` escaped.
+
+    Quotes stay as they are: without a ``<`` the data cannot open a tag, and Plotly knows only a
+    few named entities (``&quot;`` would be shown as those six characters).
+    """
+    return "" if value is None else html.escape(str(value), quote=False)
 
 
 def escaped_column(column: str | pl.Expr) -> pl.Expr:
@@ -25,6 +29,4 @@ def escaped_column(column: str | pl.Expr) -> pl.Expr:
         .str.replace_all("&", "&amp;", literal=True)
         .str.replace_all("<", "&lt;", literal=True)
         .str.replace_all(">", "&gt;", literal=True)
-        .str.replace_all('"', "&quot;", literal=True)
-        .str.replace_all("'", "&#x27;", literal=True)
     )

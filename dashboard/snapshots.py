@@ -228,6 +228,7 @@ class SnapshotReader:
 
     def close(self) -> None:
         """Close this process's DuckDB instance and cache (a worker closes them before it exits)."""
+        self.warming.closing.set()
         self.databases.close()
         close = getattr(self.cache, "close", None)
         if callable(close):

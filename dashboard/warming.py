@@ -84,6 +84,8 @@ class Warming:
         self._condition = threading.Condition()
         self._pending: int | None = None
         self._thread: threading.Thread | None = None
+        #: Set when the worker closes its reader: a read cut short then is no failure.
+        self.closing = threading.Event()
 
     def request(self, snapshot_id: int) -> None:
         """Warm ``snapshot_id`` when the thread is free, unless a newer one is asked first."""
@@ -125,6 +127,10 @@ class Warming:
                 if snapshot_id is not None:
                     self._run(snapshot_id)
             except Exception:  # warming is an optimisation: never let it end the thread
+                if self.closing.is_set():
+                    # The worker closed its DuckDB instance under a running read; it is exiting.
+                    log.info("warming stopped: the worker is closing")
+                    return
                 log.exception("warming failed")
             finally:
                 if lock.is_locked:

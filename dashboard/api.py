@@ -22,6 +22,7 @@ answer names the concrete snapshot id it read, and the evidence date (null: all 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import flask
@@ -43,8 +44,8 @@ def _reader() -> Reader:
     return flask.current_app.extensions["costboard"].reader
 
 
-def _error(message: str, status: int) -> tuple[flask.Response, int]:
-    return flask.jsonify({"error": message}), status
+def _error(message: str, status: int, **extra: str) -> tuple[flask.Response, int]:
+    return flask.jsonify({"error": message, **extra}), status
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -197,8 +198,11 @@ def unexpected(error: Exception) -> Any:
         # The catalog's server is down or refusing: not this request's fault, and it passes.
         flask.current_app.logger.warning("API: %s", error)
         return _error(str(error), 503)
-    flask.current_app.logger.exception("API error")
-    return _error(f"internal error: {type(error).__name__}: {error}", 500)
+    # The body names no exception: its text can hold a path, a query or a catalog URL. The
+    # id lets whoever reads the server's log find the traceback beside it.
+    error_id = uuid.uuid4().hex[:12]
+    flask.current_app.logger.exception("API internal error %s", error_id)
+    return _error(f"internal error (id {error_id})", 500, error_id=error_id)
 
 
 def register(server: flask.Flask) -> None:

@@ -10,15 +10,24 @@ page itself and ``/healthz`` (a load balancer has no session; it answers only ok
   auth with a user's password or ``Authorization: Bearer TOKEN`` (``costboard users token``).
 - The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure unless
   ``--no-secure-cookie``), signed with the key :func:`users.secret_key` keeps, so it survives
-  restarts and every worker accepts it. It names the user and a fingerprint of the password
-  hash: removing the user, or giving a new password, ends their sessions.
+  restarts and every worker accepts it. It names the user, a fingerprint of the password
+  hash (removing the user, or giving a new password, ends their sessions) and a random
+  session id that must be live in the shared store (dashboard/signin_store.py): signing out
+  deletes it, so a copy of the cookie stops working too.
 - The sign-in and sign-out forms are POSTs that must come from this site (their Origin, or
   failing that their Referer, names this host): with SameSite=Lax, that stops another site
   from signing a browser in or out. A password is never in a URL, so never in the access log.
-- Failed sign-ins (form or basic auth) are rate limited per user name and per client address
-  (the ``limits`` library's moving window, in each worker's memory: with N workers an
-  attacker gets at most N times the allowance) and logged with the name and address, never
-  the password. Behind a reverse proxy the address is the proxy's.
+- Failed sign-ins are counted in the same shared store, so the limits hold across every
+  worker of the server, and only failures count. A password (form or basic auth) is refused
+  unchecked once its (user name, client address) pair failed 5 times in a moving minute, or
+  once the address failed 20 times and this pair failed at least once: a guesser is slowed,
+  while the same user from another client, or a teammate at the same address who types the
+  right password first, still gets in. A bearer token is checked first and a valid one is
+  never refused (a token is 32 random bytes: there is nothing to guess); wrong tokens count
+  against the address. Failures are logged with the name and address, never the password.
+  Behind a reverse proxy the address is the proxy's unless ``COSTBOARD_TRUSTED_PROXIES``
+  says how many proxies append ``X-Forwarded-For`` (dashboard/hosts.py).
+- Before all of this, dashboard/hosts.py refuses a Host header that is not an allowed name.
 
 With no users the dashboard is open: ``costboard serve`` refuses a non-loopback address then,
 unless ``--no-auth``. Users added while it runs take effect at the next request (the file is
@@ -32,14 +41,17 @@ import datetime as dt
 import html
 import logging
 import os
+import re
+import secrets
 import sys
 from urllib.parse import quote, urlsplit
 
 import flask
-from limits import parse, storage, strategies
+from werkzeug.urls import iri_to_uri
 from werkzeug.wrappers import Response
 
-from costboard.dashboard import health, users
+from costboard.dashboard import health, hosts, users
+from costboard.dashboard.signin_store import FILE_NAME, Rate, SigninStore
 from costboard.warehouse.config import WarehouseConfig
 
 log = logging.getLogger(__name__)
@@ -49,9 +61,14 @@ SIGNOUT = "/signout"
 OPEN_PATHS = frozenset({SIGNIN, health.PATH})
 COOKIE_NAME = "costboard_session"
 SESSION_DAYS = 14
-#: Failed sign-ins allowed per user name, and per client address, in a moving minute.
-PER_NAME = parse("5/minute")
-PER_ADDRESS = parse("20/minute")
+#: Failed sign-ins allowed per (user name, client address) pair, and per client address.
+PER_PAIR = Rate(5, 60.0)
+PER_ADDRESS = Rate(20, 60.0)
+# ``next`` after sign-in: a path on this site in URI characters (RFC 3986), never a second
+# slash or backslash after the first (``//host``, ``/\host``: another site to a browser).
+# Browsers drop tabs and newlines from a URL, so ``/<TAB>/host`` would become ``//host``:
+# control characters are not in the set.
+_SAME_SITE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/?#%\[\]]*")
 
 
 class Guard:
@@ -59,7 +76,7 @@ class Guard:
         self.config = config
         self._stamp: tuple[int, int] | None = None
         self._users: dict[str, users.User] = {}
-        self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self._store: SigninStore | None = None
         #: Set once the server has seen a user, and never cleared: removing the last user (or
         #: the users file) then lets nobody in, rather than opening a dashboard that
         #: `costboard serve` only agreed to put on its address because it had users.
@@ -79,6 +96,14 @@ class Guard:
         if stamp != self._stamp:
             self._users, self._stamp = users.load(self.config), stamp
         return self._users
+
+    @property
+    def store(self) -> SigninStore:
+        """Opened at first use: an open dashboard (no users) never creates it."""
+        if self._store is None:
+            path = self.config.home / FILE_NAME
+            self._store = SigninStore(path, longest=max(PER_PAIR.seconds, PER_ADDRESS.seconds))
+        return self._store
 
     # -- the hook ------------------------------------------------------------------------
 
@@ -106,45 +131,62 @@ class Guard:
         user = known.get(str(flask.session.get("user", "")))
         if user is None or flask.session.get("fp") != user.fingerprint:
             return None
+        session_id = flask.session.get("sid")
+        if not isinstance(session_id, str) or not self.store.session_live(session_id, user.name):
+            return None  # signed out (or signed before sessions had ids): sign in again
         return user
 
     def _header_user(self, known: dict[str, users.User]) -> users.User | Response | None:
         credentials = flask.request.authorization
         assert credentials is not None
         if credentials.type == "bearer" and credentials.token:
-            # A token names no user: only the client's address is limited.
-            if self._limited(None):
-                return _api_refusal("too many failed sign-ins: wait a minute", 429)
+            # Checked first: a valid token is never refused for anyone's failures. A token
+            # names no user, so a wrong one counts against the client's address only.
             user = users.user_for_token(known, credentials.token)
-            if user is None:
-                self._failed(None, "bearer token")
-            return user
+            if user is not None:
+                return user
+            address = _address()
+            if self.store.failures(PER_ADDRESS, "address", address) >= PER_ADDRESS.amount:
+                log.warning("sign-in refused, too many failures: bearer token from %s", address)
+                return _api_refusal("too many failed sign-ins: wait a minute", 429)
+            self.store.fail(("address", address))
+            log.warning("failed sign-in (bearer token): from %s", address)
+            return None
         if credentials.type == "basic":
             name, password = credentials.username or "", credentials.password or ""
-            if self._limited(name):
+            user, limited = self._password_user(known, name, password, "basic auth")
+            if limited:
                 return _api_refusal("too many failed sign-ins: wait a minute", 429)
-            user = known.get(name)
-            if users.verify_password(user, password):
-                return user
-            self._failed(name, "basic auth")
+            return user
         return None
 
     # -- rate limits and the log -----------------------------------------------------------
 
-    def _limited(self, name: str | None) -> bool:
-        address = flask.request.remote_addr or "unknown"
-        name_ok = name is None or self._limiter.test(PER_NAME, "name", name)
-        if name_ok and self._limiter.test(PER_ADDRESS, "address", address):
-            return False
-        log.warning("sign-in refused, too many failures: user %r from %s", _shown(name), address)
-        return True
-
-    def _failed(self, name: str | None, how: str) -> None:
-        address = flask.request.remote_addr or "unknown"
-        if name is not None:
-            self._limiter.hit(PER_NAME, "name", name)
-        self._limiter.hit(PER_ADDRESS, "address", address)
+    def _password_user(
+        self, known: dict[str, users.User], name: str, password: str, how: str
+    ) -> tuple[users.User | None, bool]:
+        """The user ``name`` and ``password`` sign in as (None when wrong), and whether the
+        attempt was refused unchecked for this pair's (or address's) failures."""
+        address = _address()
+        pair_failures = self.store.failures(PER_PAIR, "pair", name, address)
+        limited = pair_failures >= PER_PAIR.amount or (
+            # An address spraying many names: each pair it already failed waits; a pair
+            # that has not failed (a teammate at a shared address) is still checked. Unknown
+            # names are treated alike, so a refusal never says whether a name exists.
+            pair_failures > 0
+            and self.store.failures(PER_ADDRESS, "address", address) >= PER_ADDRESS.amount
+        )
+        if limited:
+            log.warning(
+                "sign-in refused, too many failures: user %r from %s", _shown(name), address
+            )
+            return None, True
+        user = known.get(name)
+        if users.verify_password(user, password):
+            return user, False
+        self.store.fail(("pair", name, address), ("address", address))
         log.warning("failed sign-in (%s): user %r from %s", how, _shown(name), address)
+        return None, False
 
     # -- the pages -----------------------------------------------------------------------
 
@@ -156,23 +198,28 @@ class Guard:
             return _signin_page(target, "Sign-in refused: the form came from another site."), 403
         name = flask.request.form.get("name", "")
         password = flask.request.form.get("password", "")
-        if self._limited(name):
+        user, limited = self._password_user(self.users(), name, password, "form")
+        if limited:
             page = _signin_page(target, "Too many failed sign-ins: wait a minute and retry.")
             return page, 429
-        user = self.users().get(name)
-        if not users.verify_password(user, password):
-            self._failed(name, "form")
+        if user is None:
             return _signin_page(target, "Wrong user name or password."), 401
-        assert user is not None
+        session_id = secrets.token_urlsafe(32)
+        self.store.open_session(session_id, user.name, SESSION_DAYS * 86400)
         flask.session.clear()
         flask.session.permanent = True
         flask.session["user"], flask.session["fp"] = user.name, user.fingerprint
+        flask.session["sid"] = session_id
         log.info("signed in: user %r from %s", user.name, flask.request.remote_addr)
         return flask.redirect(target, 303)
 
     def signout(self) -> Response | tuple[str, int]:
         if not _same_site():
             return "Sign-out refused: the form came from another site.", 403
+        session_id = flask.session.get("sid")
+        if isinstance(session_id, str):
+            # Ended on the server: every copy of this cookie stops working, on every worker.
+            self.store.close_session(session_id)
         flask.session.clear()
         return flask.redirect(SIGNIN, 303)
 
@@ -194,11 +241,16 @@ def install(server: flask.Flask, config: WarehouseConfig, *, secure_cookie: bool
     server.add_url_rule(SIGNOUT, "signout", guard.signout, methods=["POST"])
     # First of all hooks: Dash's own must not answer a request that sign-in refuses.
     server.before_request_funcs.setdefault(None, []).insert(0, guard.check)
-    if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [auth] %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+    # Inserted first, so it runs before sign-in: a foreign Host gets a 400, not a redirect.
+    hosts.install(server)
+    for logger in (log, hosts.log):
+        if not logger.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(
+                logging.Formatter("[%(asctime)s] [%(process)d] [auth] %(message)s")
+            )
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
 
 
 def signed_in_user() -> str | None:
@@ -206,6 +258,11 @@ def signed_in_user() -> str | None:
     if not flask.has_request_context():
         return None
     return flask.g.get("costboard_user")
+
+
+def _address() -> str:
+    """The client's address: the peer's, or X-Forwarded-For's when proxies are trusted."""
+    return flask.request.remote_addr or "unknown"
 
 
 def _shown(name: str | None) -> str:
@@ -223,7 +280,8 @@ def _refuse(path: str) -> Response:
     request = flask.request
     is_page = not path.startswith(("/_", "/assets/", "/static/"))
     if request.method in ("GET", "HEAD") and is_page:
-        wanted = request.full_path.rstrip("?") if request.query_string else path
+        # The path as a URI again (werkzeug decoded it), so that ``next`` is in URI characters.
+        wanted = iri_to_uri(request.full_path.rstrip("?") if request.query_string else path)
         return flask.redirect(f"{SIGNIN}?next={quote(wanted, safe='/')}", 302)
     answer = flask.jsonify({"error": "sign-in required"})
     answer.status_code = 401
@@ -245,10 +303,12 @@ def _same_site() -> bool:
 
 
 def _safe_next(target: str) -> str:
-    """Only a path on this site: never ``//host`` or ``https://...`` (an open redirect)."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+    """Only a path on this site, as a browser will read it: anything else (``//host``,
+    ``/\\host``, ``/<TAB>/host``, ``https://...``, ``javascript:``) is ``/``. CR or LF is a 400:
+    it can only be an attempt to split the ``Location`` header."""
+    if "\r" in target or "\n" in target:
+        flask.abort(400, "next: a line break in the page to return to")
+    return target if _SAME_SITE_PATH.fullmatch(target) else "/"
 
 
 def _signin_page(target: str, error: str) -> str:

@@ -72,12 +72,32 @@ class Dashboard(BaseApplication):  # type: ignore[misc]
 
 
 def command(
-    config: WarehouseConfig, host: str, port: int, workers: int, *, secure_cookie: bool = True
+    config: WarehouseConfig,
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    secure_cookie: bool = True,
+    allowed_hosts: Sequence[str] = (),
+    proxies: int | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that run this module for ``config``.
 
     The command line holds no part of the warehouse's configuration; the environment does.
+    The names the server answers to (``host`` itself, ``allowed_hosts`` and those already in
+    ``COSTBOARD_ALLOWED_HOSTS``) and the trusted proxies (``proxies``, else the variable's)
+    reach every worker through the environment too (dashboard/hosts.py reads it); each is
+    checked here first.
     """
+    from costboard.dashboard import hosts
+
+    environment = {**os.environ, **config.environment()}
+    names = [n for n in environment.get(hosts.ALLOWED_HOSTS_ENV, "").split(",") if n.strip()]
+    # The bound address: a client that names it has reached this server directly.
+    names += [host.strip("[]"), *allowed_hosts]
+    environment[hosts.ALLOWED_HOSTS_ENV] = ",".join(n.strip() for n in names)
+    if proxies is not None:
+        environment[hosts.TRUSTED_PROXIES_ENV] = str(proxies)
     argv = [
         sys.executable,
         "-m",
@@ -91,7 +111,10 @@ def command(
     ]
     if not secure_cookie:
         argv.append("--no-secure-cookie")
-    return argv, {**os.environ, **config.environment()}
+    # Checked now as every worker will read them: a typo is one line here, not dead workers.
+    hosts.allowed_hosts(environ=environment)
+    hosts.trusted_proxies(environ=environment)
+    return argv, environment
 
 
 def main(argv: Sequence[str] | None = None) -> None:

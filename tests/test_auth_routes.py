@@ -1,7 +1,8 @@
 """Sign-in in front of every route (dashboard/auth.py), on the real app with the Flask client.
 
 Users come from a users file the real CLI writes (``COSTBOARD_USERS_FILE``). Each test that
-fails sign-ins comes from an address of its own, since the limits count per address too.
+fails sign-ins comes from an address of its own, since the limits count per address too. The
+limits themselves: tests/test_auth_limits.py; Host and ``next``: tests/test_auth_hosts.py.
 """
 
 from __future__ import annotations
@@ -190,7 +191,8 @@ def test_a_wrong_password_is_refused_and_repeated_it_is_rate_limited_and_logged_
     caplog.set_level(logging.INFO, logger=auth.log.name)
     statuses = [sign_in(app, name, wrong, address=address).status_code for _ in range(5)]
     assert statuses == [401] * 5
-    # The allowance is spent: even the right password is refused now, without being tried.
+    # This pair's allowance is spent: even the right password from there is refused now,
+    # without being tried (tests/test_auth_limits.py: other clients are not).
     limited = sign_in(app, name, address=address)
     assert limited.status_code == 429 and "Set-Cookie" not in limited.headers
     assert "Too many failed sign-ins" in limited.text
@@ -198,32 +200,6 @@ def test_a_wrong_password_is_refused_and_repeated_it_is_rate_limited_and_logged_
     assert len(failures) == 5
     assert all(f"'{name}'" in line and address in line for line in failures)
     assert wrong not in caplog.text and PASSWORD not in caplog.text
-
-
-def test_failures_from_one_address_are_limited_whatever_the_user_name(
-    app: flask.Flask, address: str
-) -> None:
-    names = [f"guess{n}" for n in range(int(auth.PER_ADDRESS.amount))]
-    assert {sign_in(app, name, "x" * 10, address=address).status_code for name in names} == {401}
-    assert sign_in(app, "someone-else", address=address).status_code == 429
-
-
-def test_basic_auth_failures_count_against_the_same_limits(
-    app: flask.Flask, home: Path, address: str
-) -> None:
-    users_cli(home, "add", "bob", "--password-stdin", input=PASSWORD + "\n")
-    headers = {"Authorization": basic("bob", "wrong-password")}
-    for _ in range(int(auth.PER_NAME.amount)):
-        answer = client(app).get(
-            "/api/snapshots", headers=headers, environ_base={"REMOTE_ADDR": address}
-        )
-        assert answer.status_code == 401
-    limited = client(app).get(
-        "/api/snapshots",
-        headers={"Authorization": basic("bob", PASSWORD)},
-        environ_base={"REMOTE_ADDR": next(_addresses)},
-    )
-    assert limited.status_code == 429
 
 
 def test_a_sign_in_posted_from_another_site_or_from_nowhere_is_refused(

@@ -133,6 +133,21 @@ def _serving_catalog(
     "TLS (browsers keep Secure cookies on http://localhost and 127.0.0.1 anyway).",
 )
 @click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name the server answers to besides localhost, 127.0.0.1, [::1] and --host "
+    "(repeatable; adds to COSTBOARD_ALLOWED_HOSTS): other Host headers get a 400.",
+)
+@click.option(
+    "--proxies",
+    type=click.IntRange(0, 8),
+    default=None,
+    help="Reverse proxies in front that append X-Forwarded-For: the client's address is "
+    "taken from it (default COSTBOARD_TRUSTED_PROXIES, else 0: the header is ignored).",
+)
+@click.option(
     "--read-catalog",
     metavar="URL",
     default=None,
@@ -153,6 +168,8 @@ def serve(
     workers: int,
     no_auth: bool,
     no_secure_cookie: bool,
+    allowed_hosts: tuple[str, ...],
+    proxies: int | None,
     read_catalog: str | None,
     allow_writing_role: bool,
 ) -> None:
@@ -166,6 +183,16 @@ def serve(
     require_warehouse(config)
     _check_port(host, port)
     _check_sign_in(config, host, no_auth)
+    # Before the banner: a bad --allowed-host or proxy count is a one-line error.
+    argv, environment = server.command(
+        config,
+        host,
+        port,
+        workers,
+        secure_cookie=not no_secure_cookie,
+        allowed_hosts=allowed_hosts,
+        proxies=proxies,
+    )
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"costboard dashboard for {config.catalog} on http://{shown}:{port}/ (Ctrl-C stops)")
     # gunicorn forks its workers: start it from a fresh interpreter that has not loaded
@@ -173,9 +200,6 @@ def serve(
     # environment, not the command line, which `ps` shows to everyone.
     sys.stdout.flush()
     sys.stderr.flush()
-    argv, environment = server.command(
-        config, host, port, workers, secure_cookie=not no_secure_cookie
-    )
     os.execve(argv[0], argv, environment)
 
 

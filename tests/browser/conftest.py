@@ -30,8 +30,10 @@ from tests.browser.support import dashboard_home
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-#: How long a page may take to settle.
-WAIT_SECONDS = 30
+#: How long a page may take to settle: a ceiling on waiting, not a speed check (make bench
+#: measures speed). The market page's first callback took 24 s on this 2-core machine under
+#: load (issue 21 measured 23.4 s warm), so 30 s failed the market page now and then.
+WAIT_SECONDS = 90
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test lint format bench mutation system-deps clean
+.PHONY: run test lint format bench soak mutation system-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ format: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python benchmarks/dashboard_reads.py --seconds 8
+
+# The load test (tests/test_load.py, benchmarks/load.py) for 5 minutes instead of CI's 15 s:
+# 8 clients on the pages and /api/sql of `costboard serve` while `costboard ingest` commits
+# about every second. Prints p50/p95 idle and during ingest; fails on any error.
+SOAK_SECONDS ?= 300
+soak: $(INSTALLED)
+	COSTBOARD_LOAD_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest tests/test_load.py -q -s -p no:cacheprovider
 
 # Mutation testing of the modules where a silent error costs most (docs/testing.md). Not part
 # of `make test` or CI: it runs for the better part of an hour. One suite or module at a time:

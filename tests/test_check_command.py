@@ -248,3 +248,37 @@ def test_check_waits_for_the_writer(demo_config: WarehouseConfig) -> None:
         check.check(demo_config, lock_timeout=0)
     with lock.acquire(timeout=0), pytest.raises(writer.WriterBusy):
         check.remove_orphans(demo_config, lock_timeout=0)
+
+
+def test_a_data_path_in_a_bucket_is_checked_and_its_orphans_left_to_the_store(
+    demo_home_template: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from costboard.cli import main
+    from tests import s3_server
+
+    (tmp_path / "s3").mkdir()
+    with s3_server.in_environment(tmp_path / "s3") as server:
+        home = tmp_path / "home"
+        data_path = s3_server.demo_in_bucket(demo_home_template, server, home, "checked")
+
+        def run(*args: str) -> tuple[int, str]:
+            result = CliRunner().invoke(
+                main, ["--home", str(home), "--data-path", data_path, *args]
+            )
+            return result.exit_code, result.output
+
+        assert run("check")[0] == 0
+        client = server.client()
+        orphan = "checked/main/subjects/ducklake-orphan.parquet"
+        client.put_object(Bucket=s3_server.LAKE_BUCKET, Key=orphan, Body=b"PAR1 not really")
+        named = sorted(key for key in server.objects(prefix="checked/main/claim_records/"))[0]
+        client.delete_object(Bucket=s3_server.LAKE_BUCKET, Key=named)
+        code, output = run("check")
+        assert code == 1, output
+        assert "orphan   main/subjects/ducklake-orphan.parquet  (15 bytes" in output, output
+        assert f"missing  {named.removeprefix('checked/')}  (data file" in output, output
+        code, output = run("check", "--remove-orphans")
+        assert code == 1 and "local data path only" in output and "Traceback" not in output
+        assert orphan in set(server.objects(prefix="checked/"))

@@ -32,11 +32,10 @@ import os
 from dataclasses import dataclass, field
 
 import duckdb
-import filelock
 
 from costboard.warehouse import lake, object_store
 from costboard.warehouse.config import WarehouseConfig
-from costboard.warehouse.writer import WriterBusy
+from costboard.warehouse.writer import write_lock
 
 #: How long ``check`` waits for a writer to finish: an ingest's files are orphans until it
 #: commits, so the listing is taken under the write lock.
@@ -179,27 +178,12 @@ def _check(config: WarehouseConfig) -> Report:
     return report
 
 
-def _locked(config: WarehouseConfig, lock_timeout: float) -> filelock.BaseFileLock:
-    lock = filelock.FileLock(str(config.lock_path))
-    try:
-        lock.acquire(timeout=lock_timeout)
-    except filelock.Timeout as error:
-        raise WriterBusy(
-            f"another costboard writer has held {config.lock_path} for {lock_timeout:.0f} s"
-        ) from error
-    return lock
-
-
 def check(config: WarehouseConfig, *, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> Report:
     """Compare the catalog with the data path, under the write lock; nothing is changed."""
     if not config.exists():
         raise lake.WarehouseMissing(f"no warehouse at {config.catalog}: run `costboard init`")
-    config.home.mkdir(parents=True, exist_ok=True)
-    lock = _locked(config, lock_timeout)
-    try:
+    with write_lock(config, lock_timeout):
         return _check(config)
-    finally:
-        lock.release()
 
 
 def default_min_age(config: WarehouseConfig) -> float:
@@ -242,8 +226,7 @@ def remove_orphans(
     if not config.exists():
         raise lake.WarehouseMissing(f"no warehouse at {config.catalog}: run `costboard init`")
     min_age = default_min_age(config) if min_age is None else min_age
-    lock = _locked(config, lock_timeout)
-    try:
+    with write_lock(config, lock_timeout):
         report = _check(config)
         removal = Removal(report)
         moment = now or dt.datetime.now(dt.UTC)
@@ -258,5 +241,3 @@ def remove_orphans(
             os.remove(orphan.path)
             removal.removed.append(orphan)
         return removal
-    finally:
-        lock.release()

@@ -15,7 +15,7 @@ import contextlib
 import getpass
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -102,6 +102,28 @@ def _is_conflict(error: BaseException) -> bool:
     )
 
 
+@contextlib.contextmanager
+def write_lock(
+    config: WarehouseConfig, lock_timeout: float = LOCK_TIMEOUT_SECONDS
+) -> Iterator[None]:
+    """Hold the cross-process write lock (``<home>/write.lock``) for the block.
+
+    Raises :class:`WriterBusy` when another writer holds it for ``lock_timeout`` seconds.
+    """
+    config.home.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(config.lock_path))
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except filelock.Timeout as error:
+        raise WriterBusy(
+            f"another costboard writer has held {config.lock_path} for {lock_timeout:.0f} s"
+        ) from error
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def write(
     config: WarehouseConfig,
     body: WriteBody,
@@ -119,20 +141,10 @@ def write(
     if not message or not message.strip():
         raise ValueError("every write needs a commit message (-m)")
     author = author or default_author()
-    config.home.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(str(config.lock_path))
-    try:
-        lock.acquire(timeout=lock_timeout)
-    except filelock.Timeout as error:
-        raise WriterBusy(
-            f"another costboard writer has held {config.lock_path} for {lock_timeout:.0f} s"
-        ) from error
-    try:
+    with write_lock(config, lock_timeout):
         return _write_with_retry(
             config, body, message=message, author=author, kind=kind, dry_run=dry_run
         )
-    finally:
-        lock.release()
 
 
 @tenacity.retry(

@@ -1,7 +1,8 @@
 """A corpus of hostile statements through the real fence (dashboard.fence.run) against a real
-warehouse: each is refused (403, the check) or contained (failed or stopped by the time
-limit or memory cap); afterwards the lake's data files and its SQLite catalog are
-byte-identical and a normal query still answers."""
+warehouse, on each catalog kind: each is refused (403, the check) or contained (failed or
+stopped by the time limit or memory cap); afterwards the lake's data files are byte-identical,
+so is the SQLite catalog, a PostgreSQL catalog's ``pg_dump`` is unchanged, and a normal query
+still answers."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from pathlib import Path
 import pytest
 
 from costboard.dashboard import fence
-from costboard.warehouse import ingest, lake, schema
+from costboard.warehouse import ingest, lake
 from costboard.warehouse.config import WarehouseConfig
+from tests import postgres_server as pg
+from tests.conftest import Warehouses
+
+pytestmark = pytest.mark.catalogs
 
 CLAIMS = (
     "subject,metric,scope,value,unit,claimant,stated_on,source_url\n"
@@ -277,11 +282,29 @@ def digest(folder: Path) -> dict[str, str]:
     }
 
 
+def catalog_dump(config: WarehouseConfig, server: pg.Server | None) -> str | None:
+    """The PostgreSQL catalog's whole ``pg_dump`` (schema and rows); None for SQLite, whose
+    catalog file ``digest`` already covers."""
+    if server is None:
+        return None
+    target = config.catalog.partition(":")[2]
+    database = dict(part.split("=", 1) for part in target.split())["dbname"]
+    # pg_dump fences its output with a random \restrict key each run (CVE-2025-8714).
+    return "\n".join(
+        line for line in server.dump(database).splitlines() if "restrict " not in line[:12]
+    )
+
+
+def everything(config: WarehouseConfig, server: pg.Server | None) -> tuple[object, ...]:
+    return digest(config.home), catalog_dump(config, server)
+
+
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WarehouseConfig, int]]:
+def warehouse(
+    module_warehouses: Warehouses, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[WarehouseConfig, int]]:
     home = tmp_path_factory.mktemp("hostile") / "home"
-    config = WarehouseConfig.resolve(home)
-    schema.create(config, author="tests")
+    config = module_warehouses.make(home, "empty")
     (home / "subjects.csv").write_text(SUBJECTS)
     (home / "claims.csv").write_text(CLAIMS)
     ingest.ingest(
@@ -296,16 +319,21 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Wareho
     fence.close_spares()
 
 
+@pytest.fixture(scope="module")
+def server(catalog_kind: str, request: pytest.FixtureRequest) -> pg.Server | None:
+    return request.getfixturevalue("postgres_server") if catalog_kind == "postgres" else None
+
+
 def test_the_corpus_is_big_enough() -> None:
     assert len(REFUSED) + len(CONTAINED) >= 150
     assert len(set(REFUSED)) == len(REFUSED)
 
 
 def test_every_hostile_statement_is_refused_or_contained_and_nothing_changed(
-    warehouse: tuple[WarehouseConfig, int],
+    warehouse: tuple[WarehouseConfig, int], server: pg.Server | None
 ) -> None:
     config, newest = warehouse
-    before = digest(config.home)
+    before = everything(config, server)
     passed = []
     for sql in REFUSED:
         try:
@@ -326,8 +354,8 @@ def test_every_hostile_statement_is_refused_or_contained_and_nothing_changed(
         else:
             passed.append((sql, "ran to the end"))
     assert passed == []
-    # The data files and the SQLite catalog, byte for byte.
-    assert digest(config.home) == before
+    # The data files and the SQLite catalog byte for byte; a PostgreSQL catalog by its dump.
+    assert everything(config, server) == before
     answer = fence.run(config, "SELECT count(*) AS n FROM claims", newest)
     assert answer.rows == [[1]]
 

@@ -18,7 +18,7 @@ import pytest
 
 from costboard.warehouse import check, lake, writer
 from costboard.warehouse.config import WarehouseConfig
-from tests.conftest import CliCall, cli_options, write
+from tests.conftest import CliCall, Warehouses, cli_options, write
 
 pytestmark = pytest.mark.catalogs
 
@@ -239,6 +239,26 @@ def test_files_scheduled_for_deletion_are_not_orphans(
     cli("check", "--remove-orphans", "--min-age", "0", home_dir=demo_config.home)
     assert (Path(demo_config.data_path) / name).exists()
     assert not (Path(demo_config.data_path) / stray).exists()
+
+
+def test_a_data_path_whose_name_looks_like_a_glob_is_listed_as_written(
+    warehouses: Warehouses, cli: CliCall, tmp_path: Path
+) -> None:
+    # "[1]", "*" and "?" are glob syntax: read as a pattern, the folder would match nothing
+    # and every named file would be reported missing.
+    config = warehouses.make(tmp_path / "lake [1]*?" / "home", "empty")
+    rows = "".join(f"2024-01-02,GLOB{n},{n + 1}\n" for n in range(3000))  # past inlining
+    prices = write(tmp_path / "prices.csv", "date,ticker,close\n" + rows)
+    assert cli("ingest", str(prices), "-m", "prices", home_dir=config.home).exit_code == 0
+    report = check.check(config)
+    assert report.ok and report.named, report
+    stray = Path(config.data_path) / "main" / "stray [1].parquet"
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    pl.DataFrame({"a": [1]}).write_parquet(stray)
+    found = cli("check", home_dir=config.home)
+    assert found.exit_code == 1, found.output
+    assert found.output.count("orphan   ") == 1 and "main/stray [1].parquet" in found.output
+    assert "missing" not in found.output, found.output
 
 
 def test_check_waits_for_the_writer(demo_config: WarehouseConfig) -> None:

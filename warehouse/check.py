@@ -20,15 +20,17 @@ path, a table's to its schema's, a schema's to the data path, each unless its
 ``path_is_relative`` is false; a scheduled file's path is relative to the data path. The data
 path is the configured one, as every costboard attach says (OVERRIDE_DATA_PATH).
 
-The listing goes through DuckDB's ``read_blob`` glob (file names, sizes and times only; no
-content is read), so a local folder and an ``s3://`` data path (httpfs) are listed the same
-way. Removing orphans is for a local data path only.
+A local folder is listed by walking it; an ``s3://`` data path through DuckDB's ``read_blob``
+glob over httpfs (names, sizes and times only; no content is read). A local path is never
+globbed: a folder named ``lake [1]`` would be read as a pattern. Removing orphans is for a
+local data path only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -142,12 +144,21 @@ def _scheduled(connection: duckdb.DuckDBPyConnection, root: str) -> set[str]:
     return {_normal(_joined(root, path, relative)) for path, relative in rows}
 
 
+def _local_files(root: str) -> Iterator[tuple[str, int, dt.datetime]]:
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            status = os.stat(path)
+            yield path, status.st_size, dt.datetime.fromtimestamp(status.st_mtime, dt.UTC)
+
+
 def _listing(connection: duckdb.DuckDBPyConnection, root: str) -> dict[str, ListedFile]:
-    if not object_store.is_object_store(root) and not os.path.isdir(root):
-        return {}  # no file written yet (an empty warehouse)
-    rows = connection.execute(
-        "SELECT filename, size, last_modified FROM read_blob(?)", [root + "**"]
-    ).fetchall()
+    if object_store.is_object_store(root):
+        rows = connection.execute(
+            "SELECT filename, size, last_modified FROM read_blob(?)", [root + "**"]
+        ).fetchall()
+    else:
+        rows = list(_local_files(root))  # none when nothing is written yet
     return {
         _normal(name): ListedFile(_normal(name), int(size), modified)
         for name, size, modified in rows

@@ -52,12 +52,12 @@ bench: $(INSTALLED)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python benchmarks/dashboard_reads.py --seconds 8
 
-# The load test (tests/test_load.py, benchmarks/load.py) for 5 minutes instead of CI's 15 s:
+# The load test (tests/dashboard/test_load.py, benchmarks/load.py) for 5 minutes instead of CI's 15 s:
 # 8 clients on the pages and /api/sql of `costboard serve` while `costboard ingest` commits
 # about every second. Prints p50/p95 idle and during ingest; fails on any error.
 SOAK_SECONDS ?= 300
 soak: $(INSTALLED)
-	COSTBOARD_LOAD_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest tests/test_load.py -q -s -p no:cacheprovider
+	COSTBOARD_LOAD_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest tests/dashboard/test_load.py -q -s -p no:cacheprovider
 
 # Mutation testing of the modules where a silent error costs most (docs/testing.md). Not part
 # of `make test` or CI: it runs for the better part of an hour. One suite or module at a time:

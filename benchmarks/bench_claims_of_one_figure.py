@@ -11,7 +11,7 @@ own (``os.wait4``'s ``ru_maxrss``).
 
 The growth lines compare each size with the one before: claims x10 should give at most x10
 in time and in memory above the 10-claim run (the process's fixed cost, Python, polars and
-DuckDB loaded). Nothing is asserted on the figures; tests/test_claim_provenance.py holds the
+DuckDB loaded). Nothing is asserted on the figures; tests/plugins/test_provenance.py holds the
 memory bound a test can hold deterministically.
 """
 

@@ -2,7 +2,7 @@
 
     python -m benchmarks.load [--home HOME] [--seconds 15] [--clients 8] [--report FILE]
 
-One implementation for the CI test (tests/test_load.py, 15 s) and ``make soak`` (5 minutes,
+One implementation for the CI test (tests/dashboard/test_load.py, 15 s) and ``make soak`` (5 minutes,
 ``COSTBOARD_LOAD_SECONDS=300``). It serves a real warehouse with ``costboard serve``
 (gunicorn) on a free loopback port, then runs two phases of ``clients`` threads, each
 asking in turn for the pages and the API reads in :data:`PATHS`, only to 127.0.0.1:

@@ -3,14 +3,14 @@
 DuckDB keeps adding functions, and some of them write, read files, read settings or run a
 statement hidden in a string (``json_execute_serialized_sql`` did, through the json
 extension: issue 17). So :mod:`readonly_sql` lets a query call a name only when it is listed
-here; a name nobody listed is refused, whatever it does. tests/test_fence_allowlist.py walks
+here; a name nobody listed is refused, whatever it does. tests/warehouse/test_fence_allowlist.py walks
 ``duckdb_functions()`` of the pinned DuckDB with every extension costboard loads and checks that
 each name is listed here or refused, and that nothing listed here has gone stale.
 
 The list was made by reading what each function does, group by group, not by copying
 ``duckdb_functions()``. What stays out, and why, is at the bottom. To add a function: check
 that it computes its answer from its arguments (or from the lake it is given) and nothing
-else, add it to the group it belongs to, and run tests/test_fence_allowlist.py.
+else, add it to the group it belongs to, and run tests/warehouse/test_fence_allowlist.py.
 """
 
 from __future__ import annotations

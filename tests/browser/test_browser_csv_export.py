@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from costboard.dashboard import components
 from tests.browser.conftest import Browser
 from tests.browser.support import REVISED_CLAIM
-from tests.test_csv_safe import CORPUS, guarded
+from tests.dashboard.test_csv_safe import CORPUS, guarded
 
 #: An Epoch AI claim of the demo whose quote is one of Epoch's spreadsheet formulas.
 EPOCH_FORMULA_CLAIM = "epoch-a8e77f70a950f3b3"

@@ -33,30 +33,37 @@ GOAL = 90.0  # percent of mutants killed
 SUITES: dict[str, tuple[list[str], list[str]]] = {
     "validation": (
         ["warehouse/vocabulary.py", "warehouse/validate.py"],
-        ["tests/test_vocabulary_conversions.py", "tests/test_validation_rules.py"],
+        [
+            "tests/warehouse/test_vocabulary_conversions.py",
+            "tests/warehouse/test_validation_rules.py",
+        ],
     ),
     "estimators": (
         ["plugins/formulas.py", "plugins/inputs.py", "plugins/default_*.py"],
         [
-            "tests/test_cost_formulas.py",
-            "tests/test_estimator_inputs.py",
-            "tests/test_estimate_rows_in_full.py",
-            "tests/test_market_move_details.py",
-            "tests/test_estimator_behaviour.py",
-            "tests/test_estimator_reference_cases.py",
+            "tests/plugins/test_formulas.py",
+            "tests/plugins/test_estimator_inputs.py",
+            "tests/plugins/test_estimate_rows_in_full.py",
+            "tests/plugins/test_market_move_details.py",
+            "tests/plugins/test_estimator_behaviour.py",
+            "tests/plugins/test_estimator_reference_cases.py",
         ],
     ),
     "estimates": (
         ["warehouse/estimates.py"],
         [
-            "tests/test_reconciliation_view.py",
-            "tests/test_estimate_store.py",
-            "tests/test_plugin_store.py",
+            "tests/warehouse/test_reconciliation_view.py",
+            "tests/warehouse/test_estimate_store.py",
+            "tests/plugins/test_store.py",
         ],
     ),
     "fence": (
         ["dashboard/fence.py", "warehouse/readonly_sql.py"],
-        ["tests/test_fence_limits.py", "tests/test_fence_rules.py", "tests/test_readonly_sql.py"],
+        [
+            "tests/dashboard/test_fence_limits.py",
+            "tests/dashboard/test_fence_rules.py",
+            "tests/warehouse/test_readonly_sql.py",
+        ],
     ),
 }
 

@@ -1,7 +1,7 @@
 """Each validation rule, checked at the validator itself: its exact message, line and column, its
 boundary (a value on the boundary passes) and what a clean file normalises to.
 
-tests/test_warehouse_validation.py checks the same rules through a whole ingest; these call
+tests/warehouse/test_validation.py checks the same rules through a whole ingest; these call
 warehouse/validate.py directly, which takes milliseconds, so every rule can have its own case.
 """
 

@@ -25,7 +25,7 @@ from costboard.warehouse.lake import LAKE
 from costboard.warehouse.tables import CLAIMS
 from costboard.warehouse.writer import TableChanges
 from tests.conftest import cli_options, write
-from tests.test_warehouse_validation import GOOD_ROW, HEADER, SUBJECTS
+from tests.warehouse.test_validation import GOOD_ROW, HEADER, SUBJECTS
 
 pytestmark = pytest.mark.catalogs
 

@@ -24,7 +24,7 @@ import pytest
 
 from costboard.plugins.manager import built_in_names
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 PIP = (sys.executable, "-m", "pip", "-q", "--disable-pip-version-check")
 

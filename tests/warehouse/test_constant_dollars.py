@@ -18,7 +18,7 @@ from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.demo import seed_file
 from costboard.warehouse.writer import TableChanges
 from tests.conftest import CliCall
-from tests.test_estimate_store import frame, row
+from tests.warehouse.test_estimate_store import frame, row
 
 INDEX_CSV = seed_file("epoch/PCU518210518210.csv")
 INDEX_ROWS = pl.read_csv(INDEX_CSV).drop_nulls().height  # the file ends with an empty row

@@ -60,14 +60,14 @@ EXPECTED_UNITS = {
     "shares_billion": ("shares", 1e9),
 }
 #: Money in another currency: unit -> (currency, factor to that currency). Its base is usd,
-#: reached by the exchange rate in force at the claim's date (tests/test_currencies.py).
+#: reached by the exchange rate in force at the claim's date (tests/warehouse/test_currencies.py).
 EXPECTED_CURRENCY_UNITS = {
     f"{code}{suffix}": (code, factor)
     for code in ("eur", "gbp", "cny", "krw", "jpy")
     for suffix, factor in (("", 1.0), ("_thousand", 1e3), ("_million", 1e6), ("_billion", 1e9))
 }
 #: Every built-in unit -> (base unit, factor); an exchange rate's claims have a shape of their
-#: own (a currency subject, scope market: tests/test_currencies.py).
+#: own (a currency subject, scope market: tests/warehouse/test_currencies.py).
 ALL_UNITS = {
     **EXPECTED_UNITS,
     **{unit: ("usd", factor) for unit, (_, factor) in EXPECTED_CURRENCY_UNITS.items()},
@@ -310,7 +310,7 @@ def test_a_date_low_that_is_after_its_value_is_refused() -> None:
 def test_the_readme_metric_table_lists_exactly_the_built_in_vocabulary() -> None:
     # The README's table is the documentation of the built-in vocabulary: every metric with
     # its base unit and every unit under its base (plugins' come from `costboard vocabulary`).
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Metrics and units", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| `")]
     documented_metrics: dict[str, str] = {}

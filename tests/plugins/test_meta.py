@@ -18,7 +18,7 @@ from costboard.plugins import hookspecs
 from costboard.plugins.manager import PluginManager
 from costboard.testing import run_plugin, sample_evidence
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DOCS = (REPO / "docs" / "plugins.md").read_text(encoding="utf-8")
 PLUGINS = REPO / "plugins"
 HOOKS = sorted(
@@ -53,7 +53,7 @@ def test_the_hookspec_module_declares_hooks() -> None:
 def test_every_hook_has_a_test(hook: str) -> None:
     tests = [
         p
-        for p in (REPO / "tests").glob("test_*.py")
+        for p in (REPO / "tests").rglob("test_*.py")
         if p.name != Path(__file__).name and hook in p.read_text(encoding="utf-8")
     ]
     assert tests, f"no test exercises the hook {hook}"

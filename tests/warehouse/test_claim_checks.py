@@ -12,7 +12,7 @@ import pytest
 from costboard.warehouse import lake, schema
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.ingest import ingest
-from tests.test_reconciliation_view import estimate, store
+from tests.warehouse.test_reconciliation_view import estimate, store
 
 DAY = dt.date(2025, 1, 10)
 LATER = dt.date(2025, 1, 20)

@@ -272,7 +272,7 @@ def test_the_vocabulary_command_lists_the_merged_vocabulary_one_row_per_name() -
 
 
 def test_the_documented_example_plugin_is_a_sound_contribution() -> None:
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "plugins.md").read_text("utf-8")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "plugins.md").read_text("utf-8")
     section = docs.split("### costboard_vocabulary\n", 1)[1].split("\n## ", 1)[0]
     example = re.findall(r"```python\n(.*?)```", section, re.DOTALL)[-1]
     namespace: dict[str, object] = {}

@@ -32,7 +32,7 @@ from costboard.warehouse.config import WarehouseConfig
 from tests import postgres_server as pg
 from tests.conftest import cli_options, new_database_name, write
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 PASSWORD = "reader-password-1"
 CLAIMS = "claim_id,subject,metric,scope,value,unit,claimant,stated_on,source_url\n"
 

@@ -239,7 +239,7 @@ def test_the_readme_attach_works_from_the_duckdb_cli(tmp_path: Path) -> None:
 
     home = tmp_path / "h"
     CliRunner().invoke(main, ["--home", str(home), "init"])
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     snippet = re.search(r"from the `duckdb` CLI.*?```sql\n(.*?)```", readme, re.S).group(1)
     snippet = snippet.replace("/home/me/.costboard", str(home)).replace(
         ".venv/lib/python3.11/site-packages", str(Path(duckdb_site()))

@@ -1,8 +1,8 @@
 """A corpus of malformed files (issue 17): each refused through ingest with file, line and
 column (or one line for a whole-file problem), and nothing written.
 
-With tests/test_warehouse_validation.py (39 files), tests/test_claim_fields.py (13) and
-tests/test_epoch_import.py (4), the suites ingest 96 malformed files; this one adds 40: dates
+With tests/warehouse/test_validation.py (39 files), tests/warehouse/test_claim_fields.py (13) and
+tests/warehouse/test_epoch_import.py (4), the suites ingest 96 malformed files; this one adds 40: dates
 out of range, byte-order marks, deep JSON, non-regular files and invisible characters.
 """
 
@@ -19,8 +19,8 @@ from costboard.warehouse import ingest
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
 from tests.conftest import write
-from tests.test_epoch_import import chip_files, model_files, price_files, row_line
-from tests.test_warehouse_validation import (
+from tests.warehouse.test_epoch_import import chip_files, model_files, price_files, row_line
+from tests.warehouse.test_validation import (
     GOOD_PRICE,
     GOOD_ROW,
     HEADER,

@@ -237,7 +237,7 @@ def test_catalog_conflict_retry_does_not_retry_an_error_that_is_not_a_conflict(
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    # Not test_warehouse_postgres.py's port, in case both modules' servers overlap.
+    # Not tests/warehouse/test_postgres_catalog.py's port, in case both modules' servers overlap.
     with postgres_server.throwaway("costboard-pg-promises-", port=55434) as dsn:
         yield dsn
 

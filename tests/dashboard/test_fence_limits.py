@@ -22,7 +22,7 @@ from costboard.dashboard.app import create_app
 from costboard.warehouse import ingest, lake, schema
 from costboard.warehouse.config import WarehouseConfig
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CONSOLE_LIMITS = {
     "time_limit_seconds": 10.0,
     "row_cap": 10_000,

@@ -377,7 +377,7 @@ def test_a_hanging_plugin_costs_the_what_if_page_one_time_limit_per_snapshot(
     costboard_plugin: Any,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.test_plugin_pipeline import Hanging
+    from tests.plugins.test_pipeline import Hanging
 
     monkeypatch.setenv("COSTBOARD_ESTIMATOR_TIMEOUT", "3")
     hanging = Hanging()

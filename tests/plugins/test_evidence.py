@@ -69,7 +69,7 @@ def test_evidence_dates_are_every_stated_on_date_plus_today(evidence) -> None:
 def test_each_date_holds_the_latest_claim_stated_on_or_before_it(evidence) -> None:
     hours = evidence.frame.filter(pl.col("metric") == "gpu_hours").sort("as_of")
     # The model's own dates and today; not the H800's 15 January price, stated before the
-    # model named its chip (tests/test_evidence_shape.py has the rule).
+    # model named its chip (tests/plugins/test_evidence_shape.py has the rule).
     assert hours.select("as_of", "claim_id", "value").rows() == [
         (D(2024, 1, 1), "hours-1", 100.0),
         (D(2024, 2, 1), "hours-1", 100.0),

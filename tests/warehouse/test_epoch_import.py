@@ -16,7 +16,7 @@ from costboard.warehouse.errors import IngestError
 from tests.conftest import CliCall, write
 
 #: Epoch's files as published, as the package ships them (a missing file fails, never skips).
-EPOCH = Path(__file__).resolve().parents[1] / "warehouse" / "seed" / "epoch"
+EPOCH = Path(__file__).resolve().parents[2] / "warehouse" / "seed" / "epoch"
 MODELS = "All ML Systems - full view.csv"
 CHIPS = "Chip dataset-Grid view.csv"
 PRICES = "Hardware prices.csv"

@@ -16,7 +16,7 @@ from costboard.dashboard.app import create_app
 from costboard.warehouse import ingest, lake
 from costboard.warehouse.config import WarehouseConfig
 from tests.conftest import write
-from tests.test_warehouse_validation import GOOD_ROW, HEADER, SUBJECTS
+from tests.warehouse.test_validation import GOOD_ROW, HEADER, SUBJECTS
 
 HOSTILE = (
     "[bold]x[/bold] \x1b[31mred\x1b]8;;https://evil.example\x07link\x1b]8;;\x07 a\u202eb\u200bc"

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from costboard.warehouse.demo import seed_file
-from tests import test_dashboard_app as shared
+from tests.dashboard import test_app as shared
 
 # The app's own tests' fixtures: the demo warehouse with estimates, the app, its context.
 warehouse, app, context, newest = shared.warehouse, shared.app, shared.context, shared.newest

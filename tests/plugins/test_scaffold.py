@@ -17,7 +17,7 @@ from costboard.plugins.scaffold import new_plugin
 from costboard.warehouse import ingest, lake
 from costboard.warehouse.config import WarehouseConfig
 from tests.conftest import write
-from tests.test_plugin_store import CLAIMS, SUBJECTS, TODAY
+from tests.plugins.test_store import CLAIMS, SUBJECTS, TODAY
 
 NAME = "scaffold_probe"
 BIN = Path(sys.executable).parent

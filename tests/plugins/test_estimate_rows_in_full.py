@@ -524,7 +524,7 @@ def test_a_fleets_notes_round_and_each_row_records_its_own_parameters() -> None:
 
 
 def test_each_market_estimate_records_the_uncertainties_it_used() -> None:
-    from tests.test_market_move_details import moves
+    from tests.plugins.test_market_move_details import moves
 
     estimates = moves(windows=[(D(2025, 1, 24), D(2025, 1, 27))])
     kinds = {

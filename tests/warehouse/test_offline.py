@@ -16,7 +16,7 @@ from tests import system
 
 pytestmark = pytest.mark.catalogs
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_connections_cannot_install_or_autoload_extensions(

@@ -2,7 +2,7 @@
 
 Users come from a users file the real CLI writes (``COSTBOARD_USERS_FILE``). Each test that
 fails sign-ins comes from an address of its own, since the limits count per address too. The
-limits themselves: tests/test_auth_limits.py; Host and ``next``: tests/test_auth_hosts.py.
+limits themselves: tests/dashboard/test_auth_limits.py; Host and ``next``: tests/dashboard/test_auth_hosts.py.
 """
 
 from __future__ import annotations
@@ -192,7 +192,7 @@ def test_a_wrong_password_is_refused_and_repeated_it_is_rate_limited_and_logged_
     statuses = [sign_in(app, name, wrong, address=address).status_code for _ in range(5)]
     assert statuses == [401] * 5
     # This pair's allowance is spent: even the right password from there is refused now,
-    # without being tried (tests/test_auth_limits.py: other clients are not).
+    # without being tried (tests/dashboard/test_auth_limits.py: other clients are not).
     limited = sign_in(app, name, address=address)
     assert limited.status_code == 429 and "Set-Cookie" not in limited.headers
     assert "Too many failed sign-ins" in limited.text

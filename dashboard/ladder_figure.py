@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from costboard.dashboard import hover
-from costboard.dashboard.views import PALETTE, log_ticks
+from costboard.dashboard.figures import PALETTE, log_ticks
 
 #: Marker symbols by the bound on the figure's size: a floor points up, a ceiling down.
 SYMBOLS = {"lower": "triangle-up", "upper": "triangle-down"}

@@ -1,4 +1,4 @@
-"""The claim_checks view (warehouse/sql/22_claim_checks_view.sql): each check fires on a crafted
+"""The claim_checks view (warehouse/sql/26_claim_checks_view.sql): each check fires on a crafted
 case and stays silent on a clean one."""
 
 from __future__ import annotations

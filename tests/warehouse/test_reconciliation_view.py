@@ -1,4 +1,4 @@
-"""The reconciliation view (warehouse/sql/15_reconciliation_view.sql) on claims below, inside and
+"""The reconciliation view (warehouse/sql/25_reconciliation_view.sql) on claims below, inside and
 above an estimate's range: ratio = claim / estimate, never the other way round, and
 inside_range true only inside [low, high].
 

@@ -12,8 +12,7 @@ import polars as pl
 import pytest
 
 from costboard import Estimator, hookimpl
-from costboard.plugins import default_cloud_rental
-from costboard.plugins import manager as manager_module
+from costboard.plugins import default_cloud_rental, loading
 from costboard.plugins.manager import PluginManager, built_in_names
 from costboard.plugins.run import run_estimators
 from costboard.testing import sample_evidence
@@ -299,7 +298,7 @@ def test_a_plugin_that_fails_to_import_is_recorded_and_the_others_load(
     monkeypatch: pytest.MonkeyPatch, baseline
 ) -> None:
     missing = metadata.EntryPoint("ghost", "costboard_ghost_plugin_not_installed", "costboard")
-    monkeypatch.setattr(manager_module.metadata, "entry_points", fake_entry_points(missing))
+    monkeypatch.setattr(loading.metadata, "entry_points", fake_entry_points(missing))
     manager = PluginManager()
     estimates, statuses = run_estimators(EVIDENCE, manager=manager)
     record = manager.records["ghost"]

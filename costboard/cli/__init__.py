@@ -59,14 +59,14 @@ def main(
     """costboard: claims about what AI models cost, checked against independent cost models."""
     import os
 
-    from costboard.plugins import manager
+    from costboard.plugins import isolation
     from costboard.warehouse.catalog import CatalogError
     from costboard.warehouse.config import WarehouseConfig
 
     # Through the environment, so that gunicorn's workers (costboard serve) inherit them too.
     for variable, seconds in (
-        (manager.HOOK_TIMEOUT_ENV, hook_timeout),
-        (manager.ESTIMATOR_TIMEOUT_ENV, estimator_timeout),
+        (isolation.HOOK_TIMEOUT_ENV, hook_timeout),
+        (isolation.ESTIMATOR_TIMEOUT_ENV, estimator_timeout),
     ):
         if seconds is not None:
             os.environ[variable] = repr(seconds)
@@ -77,28 +77,30 @@ def main(
 
 
 def _register() -> None:
-    from costboard.cli import check_command, ladder_command, migrate_command, warehouse_commands
+    # Every command module is imported unconditionally: a failing import (a typo, a missing
+    # dependency) is an error here, never a command that silently goes missing.
+    from costboard.cli import (
+        check_command,
+        ladder_command,
+        migrate_command,
+        plugin_commands,
+        serve_command,
+        users_command,
+        vocabulary_command,
+        warehouse_commands,
+    )
 
-    warehouse_commands.register(main)
-    ladder_command.register(main)
-    migrate_command.register(main)
-    check_command.register(main)
-    try:
-        from costboard.cli import plugin_commands
-    except ImportError:  # the estimator commands arrive with the plugin layer
-        return
-    plugin_commands.register(main)
-    from costboard.cli import vocabulary_command
-
-    vocabulary_command.register(main)
-    try:
-        from costboard.cli import serve_command
-    except ImportError:
-        return
-    serve_command.register(main)
-    from costboard.cli import users_command
-
-    users_command.register(main)
+    for module in (
+        warehouse_commands,
+        ladder_command,
+        migrate_command,
+        check_command,
+        plugin_commands,
+        vocabulary_command,
+        serve_command,
+        users_command,
+    ):
+        module.register(main)
 
 
 _register()

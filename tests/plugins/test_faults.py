@@ -82,6 +82,27 @@ def test_a_working_extra_plugin_adds_its_estimates_beside_the_built_ins(baseline
     assert_built_ins_unchanged(estimates, baseline)
 
 
+def test_hook_costboard_estimators(baseline) -> None:
+    """The hook's contract: each Estimator a plugin returns is loaded with its plugin's
+    record, run on the evidence beside the built-ins, and its rows carry its name and version."""
+
+    class Extra:
+        @hookimpl
+        def costboard_estimators(self) -> list[Estimator]:
+            return [Estimator("extra_model", "2", good_rows, (("training_cost", "final_run"),))]
+
+    manager = PluginManager()
+    manager.register(Extra(), name="extra")
+    (loaded,) = [e for e in manager.estimators() if e.plugin.name == "extra"]
+    assert (loaded.estimator.name, loaded.estimator.version) == ("extra_model", "2")
+    assert (loaded.plugin.status, loaded.plugin.hooks) == ("ok", ("costboard_estimators",))
+    estimates, statuses = run_estimators(EVIDENCE, manager=manager)
+    assert {s.estimator: s.status for s in statuses}["extra_model"] == "ok"
+    rows = estimates.filter(pl.col("estimator") == "extra_model")
+    assert rows.select("estimator_version", "value").rows() == [("2", 1.0e6)]
+    assert_built_ins_unchanged(estimates, baseline)
+
+
 def bad_frame(**changes: Any) -> Callable[..., pl.DataFrame]:
     def estimate(evidence: Any, params: Any) -> pl.DataFrame:
         return good_rows(evidence, params).with_columns(

@@ -15,9 +15,11 @@ import pytest
 
 from costboard import hookimpl
 from costboard.plugins.manager import PluginManager, get_manager, reset_manager
+from costboard.testing import costboard_plugin  # noqa: F401  (the fixture)
 from costboard.warehouse import importers
+from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.importers import Importer
-from tests.conftest import CliCall
+from tests.conftest import CliCall, write
 
 DIST = "costboard-test-costsheet"
 PLUGIN = '''
@@ -142,6 +144,29 @@ def test_an_installed_importer_package_extends_ingest(installed: Path, tmp_path:
     refused = costboard(home, "ingest", str(sheet), "-m", "bad", "--kind", "costsheet")
     assert refused.returncode != 0
     assert f"{sheet}:2:2: column 'value': 'lots' is not a number" in refused.stderr + refused.stdout
+
+
+def test_hook_costboard_importers(
+    config: WarehouseConfig,
+    cli: CliCall,
+    costboard_plugin,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """The hook's contract, in-process: the plugin's importer recognises its file by the
+    header and maps it onto costboard's claims layout; ingest validates and writes that."""
+    module = types.ModuleType("costboard_costsheet_in_process")
+    exec(compile(PLUGIN, "costboard_costsheet", "exec"), module.__dict__)
+    costboard_plugin(module, name="costsheet")
+    assert "costsheet" in [i.name for i in get_manager().importers()]
+    subjects = write(tmp_path / "subjects.csv", "subject,kind\nm1,model\n")
+    sheet = write(
+        tmp_path / "sheet.csv",
+        "model,cost_musd,said_on,url\nm1,12.5,2025-01-02,https://example.org/m1\n",
+    )
+    done = cli("ingest", str(subjects), str(sheet), "-m", "a cost sheet")
+    assert done.exit_code == 0, done.output
+    shown = cli("sql", "SELECT subject, value::BIGINT AS v, unit_as_written FROM claims")
+    assert "12500000" in shown.output and "usd_million" in shown.output
 
 
 def _plugin(**hooks: object) -> types.ModuleType:

@@ -15,8 +15,9 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -24,7 +25,12 @@ import pytest
 from costboard import Estimator, Metric, Unit, Vocabulary, hookimpl, to_estimates
 from costboard.plugins.estimator import active_vocabulary, using_vocabulary
 from costboard.plugins.manager import PluginManager, built_in_names
-from costboard.testing import check_estimator, run_plugin, sample_evidence
+from costboard.testing import (
+    check_estimator,
+    costboard_plugin,  # noqa: F401  (the fixture)
+    run_plugin,
+    sample_evidence,
+)
 from costboard.warehouse import lake, readers, validate, validate_claims
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
@@ -211,6 +217,69 @@ def test_the_manager_merges_good_plugins_and_records_each_faulty_one() -> None:
         status[n][1].startswith("costboard_vocabulary ")
         for n in ("stray", "unitless", "workdays", "raises", "wrong_type")
     )
+
+
+def test_hook_costboard_vocabulary() -> None:
+    """The hook's contract: a plugin's Vocabulary is merged onto the built-in one, so its
+    metrics, units, scopes and subject kinds are known beside costboard's own."""
+
+    class Water:
+        @hookimpl
+        def costboard_vocabulary(self) -> Vocabulary:
+            return WATER
+
+    manager = PluginManager()
+    manager.register(Water(), "water")
+    merged = manager.vocabulary()
+    assert merged.unit_fits_metric("megalitres", "water_use")
+    assert merged.unit_table["megalitres"].factor == 1e6
+    assert merged.scopes["site"] == "one data-centre site"
+    assert "datacenter" in merged.subject_kinds
+    assert set(BUILT_IN.metric_table) < set(merged.metric_table)
+    record = manager.records["water"]
+    assert (record.status, record.hooks) == ("ok", ("costboard_vocabulary",))
+
+
+class CountingWaterPlugin(WaterPlugin):
+    """Offers the water vocabulary and an estimator, and counts the estimator hook's calls."""
+
+    def __init__(self, vocabulary: object) -> None:
+        super().__init__(vocabulary)
+        self.calls = 0
+
+    @hookimpl
+    def costboard_estimators(self) -> list[Estimator]:
+        self.calls += 1
+        return [WATER_ESTIMATOR]
+
+
+def test_vocabulary_and_importers_are_collected_without_calling_any_estimator_hook() -> None:
+    plugin = CountingWaterPlugin(WATER)
+    manager = PluginManager()
+    manager.register(plugin, "water")
+    assert "water_use" in manager.vocabulary().metric_table
+    assert "claims" in [i.name for i in manager.importers()]
+    assert plugin.calls == 0
+    # the probe works: asking for the estimators does call the hook, once
+    assert "water_probe" in [e.estimator.name for e in manager.estimators()]
+    manager.estimators()
+    assert plugin.calls == 1
+
+
+def test_costboard_ingest_uses_plugin_vocabularies_without_calling_any_estimator_hook(
+    config: WarehouseConfig,
+    cli: Callable[..., Any],
+    costboard_plugin,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    plugin = CountingWaterPlugin(WATER)
+    costboard_plugin(plugin, name="water")
+    (tmp_path / "subjects.csv").write_text(SUBJECTS)
+    (tmp_path / "claims.csv").write_text(CLAIMS)
+    files = [str(tmp_path / "subjects.csv"), str(tmp_path / "claims.csv")]
+    done = cli("ingest", *files, "-m", "water")
+    assert done.exit_code == 0, done.output  # water_use was known: the vocabulary was asked
+    assert plugin.calls == 0
 
 
 def test_a_plugin_metric_is_an_estimator_output_and_to_estimates_knows_its_unit() -> None:

@@ -8,8 +8,8 @@ import click
 import polars as pl
 
 from costboard.cli.context import friendly_errors, pass_config
+from costboard.cli.options import evidence_until_option
 from costboard.cli.output import FORMATS, echo_frame
-from costboard.cli.warehouse_commands import evidence_until_option
 from costboard.warehouse import evidence_time, history, ladder, lake
 from costboard.warehouse.config import WarehouseConfig
 

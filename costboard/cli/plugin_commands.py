@@ -12,8 +12,8 @@ import polars as pl
 
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.explain import explain
+from costboard.cli.options import evidence_until_option
 from costboard.cli.output import echo_frame
-from costboard.cli.warehouse_commands import evidence_until_option
 from costboard.warehouse.config import WarehouseConfig
 
 #: The exit status when some plugin failed; the others' estimates were still stored.

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from costboard.cli import diff_command
 from costboard.cli.context import friendly_errors, pass_config
+from costboard.cli.options import evidence_until_option
 from costboard.cli.output import FORMATS, echo_frame
 from costboard.warehouse import (
     demo,
@@ -28,28 +29,6 @@ from costboard.warehouse.importers import Importer
 from costboard.warehouse.readers import LARGE_FILE_BYTES
 from costboard.warehouse.vocabulary import Vocabulary
 from costboard.warehouse.writer import WriteResult
-
-
-def _evidence_date(
-    _context: click.Context, _param: click.Parameter, value: str | None
-) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return evidence_time.parse(value)
-    except evidence_time.EvidenceDateError as error:
-        raise click.BadParameter(str(error)) from None
-
-
-#: Evidence time beside --as-of's knowledge time (design.md, "Two kinds of time").
-evidence_until_option = click.option(
-    "--evidence-until",
-    "evidence_until",
-    metavar="DATE",
-    callback=_evidence_date,
-    help="Only evidence made public on or before DATE (YYYY-MM-DD): claims stated and prices "
-    "dated by then, and the estimates at evidence dates up to it. Combines with --as-of.",
-)
 
 
 def _summary(result: WriteResult) -> str:

@@ -1,8 +1,10 @@
-"""Meta-tests: every hook has a test and a doc entry; the docs cover every column, parameter and
-built-in; the worked example runs; the built-ins come in through the entry points."""
+"""Meta-tests: every hook has a test named after it and a doc entry generated from its
+hookspec; the docs cover every column, parameter and built-in; the worked example runs; the
+built-ins are DEFAULT_PLUGINS, and come in through the entry points."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import re
@@ -14,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from costboard import ESTIMATE_SCHEMA, EVIDENCE_COLUMNS
-from costboard.plugins import hookspecs
-from costboard.plugins.manager import PluginManager
+from costboard.plugins import hookdocs, hookspecs
+from costboard.plugins.manager import DEFAULT_PLUGINS, PluginManager, PluginRecord, built_in_names
 from costboard.testing import run_plugin, sample_evidence
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,16 +28,10 @@ HOOKS = sorted(
     for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
     if hasattr(function, "costboard_spec")
 )
-BUILT_INS = (
-    "cloud_rental",
-    "amortized_hardware_energy",
-    "hardware_acquisition",
-    "fleet_ownership",
-    "compute_6nd",
-    "market_cap_move",
-)
-#: Built-in plugins that provide no estimator (``default_<name>`` modules all the same).
-OTHER_BUILT_INS = ("vocabulary", "importers")
+#: The built-in estimator plugins, each named after its estimator, in DEFAULT_PLUGINS order.
+BUILT_INS = tuple(name for name, _ in DEFAULT_PLUGINS if name in built_in_names())
+#: Built-in plugins that provide no estimator.
+OTHER_BUILT_INS = tuple(name for name, _ in DEFAULT_PLUGINS if name not in built_in_names())
 #: Every built-in parameter by name: each built-in declares its own in its ``parameters``.
 DEFAULTS = {
     p.name: p
@@ -49,14 +45,24 @@ def test_the_hookspec_module_declares_hooks() -> None:
     assert PluginManager.hook_names() == HOOKS
 
 
+def _test_functions() -> dict[str, str]:
+    """Every test function under tests/ but this file's, by name, with its source."""
+    found: dict[str, str] = {}
+    for path in (REPO / "tests").rglob("test_*.py"):
+        if path.name == Path(__file__).name:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                found[node.name] = ast.get_source_segment(source, node) or ""
+    return found
+
+
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_has_a_test(hook: str) -> None:
-    tests = [
-        p
-        for p in (REPO / "tests").rglob("test_*.py")
-        if p.name != Path(__file__).name and hook in p.read_text(encoding="utf-8")
-    ]
-    assert tests, f"no test exercises the hook {hook}"
+    tests = _test_functions()
+    assert f"test_hook_{hook}" in tests, f"no test is named test_hook_{hook}"
+    assert hook in tests[f"test_hook_{hook}"], f"test_hook_{hook} never implements {hook}"
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -76,6 +82,21 @@ def test_every_hookspec_documents_its_purpose_arguments_and_return(hook: str) ->
     else:
         assert "No arguments." in doc
     assert ":return:" in doc
+
+
+def test_the_hook_reference_in_the_docs_is_generated_from_the_hookspecs() -> None:
+    assert hookdocs.hook_names() == HOOKS
+    assert hookdocs.render() in DOCS, (
+        "docs/plugins.md's hook reference is out of date: "
+        "python -m costboard.plugins.hookdocs docs/plugins.md"
+    )
+
+
+def test_the_manager_does_not_restate_the_hook_contract() -> None:
+    from costboard.plugins import manager
+
+    doc = manager.__doc__ or ""
+    assert not any(hook in doc for hook in HOOKS)
 
 
 def test_there_is_one_hookspec_module() -> None:
@@ -106,18 +127,31 @@ def test_every_built_in_estimator_is_documented(name: str) -> None:
     assert f"| `{name}` |" in DOCS
 
 
+def test_the_documented_built_in_estimators_are_exactly_the_default_plugins() -> None:
+    section = DOCS.split("## The built-in estimators", 1)[1]
+    table = section.split("| name | computes | outputs |", 1)[1].split("\n\n", 1)[0]
+    assert re.findall(r"^\| `(\w+)` \|", table, re.MULTILINE) == list(BUILT_INS)
+    assert set(OTHER_BUILT_INS) == {"vocabulary", "importers"}
+
+
 def test_the_built_ins_are_registered_through_the_entry_point_group() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     declared = pyproject["project"]["entry-points"]["costboard"]
-    assert sorted(declared) == sorted([*BUILT_INS, *OTHER_BUILT_INS])
+    assert declared == dict(DEFAULT_PLUGINS)
     installed = {e.name: e for e in metadata.entry_points(group="costboard")}
-    for name in [*BUILT_INS, *OTHER_BUILT_INS]:
-        assert installed[name].value == declared[name] == f"costboard.plugins.default_{name}"
+    for name, module in DEFAULT_PLUGINS:
+        assert installed[name].value == declared[name] == module
         assert installed[name].dist.metadata["Name"] == "costboard"
     manager = PluginManager()
     assert {e.estimator.name: e.plugin.name for e in manager.estimators()} == {
         n: n for n in BUILT_INS
     }
+    assert all(manager.records[name].built_in for name, _ in DEFAULT_PLUGINS)
+
+
+def test_only_default_plugins_are_built_in_whatever_their_module_is_called() -> None:
+    assert not PluginRecord("x", module="costboard.plugins.default_lookalike").built_in
+    assert PluginRecord("x", module="costboard.plugins.default_vocabulary").built_in
 
 
 def worked_example() -> str:

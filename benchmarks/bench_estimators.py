@@ -14,7 +14,7 @@ from __future__ import annotations
 from benchmarks.common import interleaved, report
 from costboard.plugins.manager import PluginManager
 from costboard.plugins.parameters import Parameters
-from costboard.plugins.run import run_estimators
+from costboard.plugins.pipeline import run_estimators
 from costboard.testing import many_models_evidence
 
 OVERRIDES = {"rental_price": 2.5}

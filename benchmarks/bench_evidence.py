@@ -123,7 +123,7 @@ def _case(fraction: float, dense: bool, estimate: bool, queue: Any) -> None:
     if dense:
         resource.setrlimit(resource.RLIMIT_AS, (DENSE_LIMIT_BYTES, DENSE_LIMIT_BYTES))
     from costboard.plugins.evidence import build_evidence
-    from costboard.plugins.run import run_estimators
+    from costboard.plugins.pipeline import run_estimators
 
     try:
         claims, subjects = epoch_sized_claims(fraction)

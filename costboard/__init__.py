@@ -29,7 +29,7 @@ _LAZY: dict[str, str] = {
     "spread": "costboard.plugins.evidence",
     "Parameter": "costboard.plugins.parameters",
     "Parameters": "costboard.plugins.parameters",
-    "run_estimators": "costboard.plugins.run",
+    "run_estimators": "costboard.plugins.pipeline",
     "EstimatorStatus": "costboard.plugins.run",
     "Vocabulary": "costboard.warehouse.vocabulary",
     "Metric": "costboard.warehouse.vocabulary",
@@ -88,8 +88,8 @@ if TYPE_CHECKING:
         spread,
     )
     from costboard.plugins.parameters import Parameter, Parameters
-    from costboard.plugins.pipeline import load_evidence
-    from costboard.plugins.run import EstimatorStatus, run_estimators
+    from costboard.plugins.pipeline import load_evidence, run_estimators
+    from costboard.plugins.run import EstimatorStatus
     from costboard.warehouse.errors import IngestError, InputError
     from costboard.warehouse.importers import Imported, ImportedTable, Importer, ImportOptions
     from costboard.warehouse.readers import RawTable

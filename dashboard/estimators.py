@@ -118,10 +118,10 @@ def run_live(
         found = evidence(reader, snapshot_id)
         if found is None:
             return LiveRun(pl.DataFrame(schema=ESTIMATES_SCHEMA), [], None)
-        run = pipeline.run(
+        run = pipeline.run_estimators(
             found, pinned, only=only, windows=asked, manager=manager(), breaker=BREAKER
         )
-        return LiveRun(run.estimates, run.statuses, run.snapshot_id)
+        return LiveRun(run.estimates, run.statuses, found.snapshot_id)
 
     skipped = sorted(BREAKER.tripped)
     key = ("live", snapshot_id, pinned, only, asked, installed(), skipped)

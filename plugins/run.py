@@ -1,18 +1,17 @@
-"""Run every estimator on the evidence: each on its own, with a time limit, output validated.
+"""One estimator's run on the evidence: on its own, with a time limit, its output validated.
 
-:func:`run_estimators` is what ``costboard estimate`` and the dashboard's live what-if call.
-A failure of one estimator (exception, hang, wrong type or schema, NaN, negative cost, a
-range that does not hold its value, an input that is not a claim of the evidence) is
-recorded in its status, and its rows are dropped; the other estimators' results are exactly
-what they would have been without it.
+The pipeline (:func:`costboard.plugins.pipeline.run_estimators`, the one run every caller
+goes through) calls :func:`run_one` for each estimator in turn. A failure of one estimator
+(exception, hang, wrong type or schema, NaN, negative cost, a range that does not hold its
+value, an input that is not a claim of the evidence) is recorded in its status, and its rows
+are dropped; the other estimators' results are exactly what they would have been without it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Final
 
@@ -25,28 +24,21 @@ from costboard.plugins.estimator import (
     REQUIRED_COLUMNS,
     Estimator,
     active_vocabulary,
-    using_vocabulary,
 )
 from costboard.plugins.evidence import Evidence
 from costboard.plugins.manager import (
     ESTIMATOR_TIMEOUT,
-    ESTIMATOR_TIMEOUT_ENV,
     LoadedEstimator,
-    PluginManager,
     PluginRecord,
     PluginTimeout,
     call_with_timeout,
     describe,
-    get_manager,
-    time_limit,
 )
-from costboard.plugins.parameters import Parameters, check_overrides
+from costboard.plugins.parameters import Parameters
 
 #: Seconds one estimator may take on one run when neither the caller nor
 #: ``COSTBOARD_ESTIMATOR_TIMEOUT`` says otherwise.
 DEFAULT_TIMEOUT: Final = ESTIMATOR_TIMEOUT
-
-Window = tuple[dt.date, dt.date]
 
 
 class EstimateError(ValueError):
@@ -62,7 +54,7 @@ class EstimatorStatus:
     plugin: str
     distribution: str | None
     hooks: tuple[str, ...]
-    status: str  # ok | error | timeout | disabled
+    status: str  # ok | error | timeout | disabled | skipped (the pipeline's breaker)
     error: str | None = None
     rows: int = 0
     seconds: float | None = None
@@ -73,9 +65,10 @@ class EstimatorStatus:
         return values
 
 
-def _status(
+def plugin_status(
     plugin: PluginRecord, estimator: Estimator | None = None, **values: object
 ) -> EstimatorStatus:
+    """The status of ``estimator`` of ``plugin`` (None: of a plugin that provides none)."""
     return EstimatorStatus(
         estimator=estimator.name if estimator else None,
         version=estimator.version if estimator else plugin.version,
@@ -192,12 +185,12 @@ def run_one(
         frame = validate_estimates(returned, estimator, evidence)
     except PluginTimeout as error:
         seconds = time.perf_counter() - started
-        return _empty(), _status(
+        return _empty(), plugin_status(
             loaded.plugin, estimator, status="timeout", error=str(error), seconds=seconds
         )
     except Exception as error:
         seconds = time.perf_counter() - started
-        return _empty(), _status(
+        return _empty(), plugin_status(
             loaded.plugin, estimator, status="error", error=describe(error), seconds=seconds
         )
     seconds = time.perf_counter() - started
@@ -206,78 +199,10 @@ def run_one(
         pl.lit(estimator.version).alias("estimator_version"),
         params_hash(frame["parameters"]).alias("params_hash"),
     ).select(list(ESTIMATES_SCHEMA))
-    return frame, _status(
+    return frame, plugin_status(
         loaded.plugin, estimator, status="ok", error=None, rows=frame.height, seconds=seconds
     )
 
 
 def _empty() -> pl.DataFrame:
     return pl.DataFrame(schema=ESTIMATES_SCHEMA)
-
-
-def run_estimators(
-    evidence: Evidence,
-    overrides: Mapping[str, float] | None = None,
-    *,
-    timeout: float | None = None,
-    windows: Iterable[Window] = (),
-    manager: PluginManager | None = None,
-    only: Sequence[str] | None = None,
-    skip: Collection[str] = (),
-) -> tuple[pl.DataFrame, list[EstimatorStatus]]:
-    """Every estimator on ``evidence``; returns (estimates, statuses). Writes nothing.
-
-    Args:
-        evidence: from :func:`costboard.plugins.evidence.load_evidence` or ``build_evidence``.
-        overrides: parameter values to pin, by name (the dashboard's what-if), e.g.
-            ``{"rental_price": 2.5, "utilization": 0.4}``. Each applies to every estimator
-            that has the parameter; an unknown name is a ValueError.
-        timeout: seconds each estimator may take (a slower one is abandoned, status timeout);
-            default ``COSTBOARD_ESTIMATOR_TIMEOUT`` or 10.
-        windows: (start, end) date windows for market-move estimators.
-        manager: the plugin manager (default: the process-wide one).
-        only: run only these estimators (by name).
-        skip: do not run these estimators (by name); they get no status here.
-
-    Returns:
-        The estimates of every estimator that succeeded (``ESTIMATES_SCHEMA``, sorted by
-        estimator, subject, as_of, metric, scope) and one status per estimator, plus one per
-        plugin that failed to load or provides no estimator.
-    """
-    manager = manager or get_manager()
-    if timeout is None:
-        timeout = time_limit(ESTIMATOR_TIMEOUT_ENV, ESTIMATOR_TIMEOUT)
-    loaded = manager.estimators()
-    if only is not None:
-        loaded = [item for item in loaded if item.estimator.name in set(only)]
-    known = sorted({p.name for item in loaded for p in item.estimator.parameters})
-    checked = check_overrides(overrides or {}, known)
-    loaded = [item for item in loaded if item.estimator.name not in skip]
-    window_list = tuple((start, end) for start, end in windows)
-    for start, end in window_list:
-        if start > end:
-            raise ValueError(f"window start {start} is after its end {end}")
-
-    frames: list[pl.DataFrame] = []
-    statuses: list[EstimatorStatus] = []
-    # Estimators and their validation see the manager's merged vocabulary (plugin metrics).
-    with using_vocabulary(manager.vocabulary()):
-        for item in loaded:
-            table = item.estimator.parameter_table
-            params = Parameters(
-                table=table,
-                overrides={k: v for k, v in checked.items() if k in table},
-                windows=window_list,
-            )
-            frame, status = run_one(item, evidence, params, timeout)
-            frames.append(frame)
-            statuses.append(status)
-    providing = {item.plugin.name for item in manager.estimators()}
-    if only is None:
-        for record in manager.plugins():
-            if record.name not in providing:
-                statuses.append(_status(record))
-    estimates = pl.concat(frames) if frames else _empty()
-    estimates = estimates.sort("estimator", "subject", "as_of", "metric", "scope")
-    manager.last_statuses = {s.estimator or s.plugin: s for s in statuses}
-    return estimates, statuses

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -14,6 +13,7 @@ from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.explain import explain
 from costboard.cli.options import evidence_until_option
 from costboard.cli.output import echo_frame
+from costboard.plugins.windows import Window
 from costboard.warehouse.config import WarehouseConfig
 
 #: The exit status when some plugin failed; the others' estimates were still stored.
@@ -29,12 +29,12 @@ timeout_option = click.option(
 )
 
 
-def _window(text: str) -> tuple[dt.date, dt.date]:
+def _window(text: str) -> Window:
     start, sep, end = text.partition(":")
     try:
         if not sep:
             raise ValueError
-        window = (dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip()))
+        window = Window(dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip()))
     except ValueError:
         raise click.BadParameter(f"'{text}' is not START:END (two YYYY-MM-DD dates)") from None
     if window[0] > window[1]:
@@ -126,27 +126,23 @@ def estimate_command(
             "to compute them from the evidence stated by then without writing, add --dry-run"
         )
     from costboard.plugins import pipeline
-    from costboard.warehouse import evidence_time, history, lake
+    from costboard.warehouse.tables import ESTIMATES
 
-    asked = [_window(w) for w in windows]
-    with lake.connect(config) as connection:
-        snapshot = history.resolve_ref(connection, ref)
-        source = pipeline.evidence_snapshot(connection, at=snapshot)
-    if source is None:
+    request = pipeline.EstimateRequest(
+        at=ref,
+        evidence_until=evidence_until,
+        windows=tuple(_window(w) for w in windows),
+        timeout=timeout,
+    )
+    estimated = pipeline.estimate(config, request)
+    if estimated is None:
         click.echo("no evidence yet: ingest claims first")
         return
-    if evidence_until is not None and evidence_until < source.written_on:
-        # The estimators' "today" is the evidence date: nothing after it is known.
-        source = dataclasses.replace(source, written_on=evidence_until)
-    with lake.connect(config, snapshot_id=source.snapshot_id) as connection:
-        evidence_time.pin(connection, evidence_until)
-        evidence = pipeline.read_evidence(connection, source)
-    run = pipeline.run(evidence, windows=asked, timeout=timeout)
-    frame = run.estimates
+    run, frame = estimated.run, estimated.run.estimates
     until_text = f", evidence until {evidence_until}" if evidence_until else ""
     echo_frame(
         _status_frame(run.statuses),
-        title=f"estimators on evidence snapshot {source.snapshot_id}{until_text}",
+        title=f"estimators on evidence snapshot {estimated.snapshot_id}{until_text}",
     )
     for status in run.failed:
         click.echo(
@@ -161,22 +157,7 @@ def estimate_command(
         if run.failed:
             raise SystemExit(PLUGINS_FAILED)
         return
-    from costboard.warehouse import estimates
-    from costboard.warehouse.tables import ESTIMATES
-
-    message = message or (
-        f"estimate: {frame.height} estimates by {frame['estimator'].n_unique()} estimators "
-        f"from evidence snapshot {source.snapshot_id}"
-    )
-    result = estimates.store(
-        config,
-        frame,
-        source.snapshot_id,
-        message=message,
-        author=author,
-        complete=run.complete,
-        dry_run=dry_run,
-    )
+    result = pipeline.store(config, estimated, message=message, author=author, dry_run=dry_run)
     counts = result.changes.get(ESTIMATES.name)
     summary = f"+{counts.added} ~{counts.changed} -{counts.removed}" if counts else "+0"
     if dry_run:
@@ -185,8 +166,8 @@ def estimate_command(
         click.echo(f"snapshot {result.snapshot_id}: estimate_records {summary}")
     else:
         click.echo(
-            f"nothing new: the estimates of evidence snapshot {source.snapshot_id} are already "
-            "stored; no snapshot was made"
+            f"nothing new: the estimates of evidence snapshot {estimated.snapshot_id} are "
+            "already stored; no snapshot was made"
         )
     if run.failed:
         raise SystemExit(PLUGINS_FAILED)
@@ -204,9 +185,10 @@ def _plugin_rows(
     # importer plugin is listed with its error like any plugin failure.
     manager.importers()
     statuses = None
-    evidence = pipeline.load_evidence(config) if run and schema.is_initialised(config) else None
-    if evidence is not None:
-        statuses = pipeline.run(evidence, timeout=timeout, manager=manager).statuses
+    if run and schema.is_initialised(config):
+        request = pipeline.EstimateRequest(timeout=timeout)
+        estimated = pipeline.estimate(config, request, manager=manager)
+        statuses = estimated.run.statuses if estimated else None
     by_name = {(s.estimator or s.plugin): s for s in statuses or []}
     rows: list[dict[str, object]] = []
     for loaded in manager.estimators():

@@ -20,7 +20,7 @@ from costboard.plugins import (
     default_market_cap_move,
 )
 from costboard.plugins.manager import PluginManager
-from costboard.plugins.run import run_estimators
+from costboard.plugins.pipeline import run_estimators
 from costboard.testing import (
     assert_conforms,
     make_evidence,

@@ -11,8 +11,7 @@ import pytest
 from costboard.dashboard import views
 from costboard.plugins.evidence import METHOD_SUBJECT, Evidence, build_evidence
 from costboard.plugins.evidence_dates import dependencies
-from costboard.plugins.pipeline import load_evidence
-from costboard.plugins.run import run_estimators
+from costboard.plugins.pipeline import load_evidence, run_estimators
 from costboard.testing import claim as c
 from costboard.testing import make_evidence, many_models_evidence, sample_evidence
 from costboard.warehouse.config import WarehouseConfig

@@ -14,7 +14,7 @@ import pytest
 from costboard import Estimator, hookimpl
 from costboard.plugins import default_cloud_rental, loading
 from costboard.plugins.manager import PluginManager, built_in_names
-from costboard.plugins.run import run_estimators
+from costboard.plugins.pipeline import run_estimators
 from costboard.testing import sample_evidence
 from costboard.warehouse.vocabulary import BUILT_IN
 

@@ -15,7 +15,6 @@ import pytest
 from costboard import Estimator, hookimpl
 from costboard.plugins import default_cloud_rental, pipeline
 from costboard.plugins.manager import PluginManager, time_limit
-from costboard.plugins.run import run_estimators
 from costboard.testing import (
     costboard_plugin,  # noqa: F401  (the fixture)
     sample_evidence,
@@ -70,7 +69,9 @@ def test_a_hanging_plugin_costs_one_time_limit_per_evidence_snapshot(hanging: Ha
     statuses = []
     for rental_price in (None, 2.5, 3.0):
         overrides = {} if rental_price is None else {"rental_price": rental_price}
-        run = pipeline.run(evidence, overrides, manager=manager, timeout=0.5, breaker=breaker)
+        run = pipeline.run_estimators(
+            evidence, overrides, manager=manager, timeout=0.5, breaker=breaker
+        )
         statuses.append({s.estimator: s for s in run.statuses}["hangs"])
     assert hanging.calls == 1
     assert [s.status for s in statuses] == ["timeout", "skipped", "skipped"]
@@ -78,7 +79,7 @@ def test_a_hanging_plugin_costs_one_time_limit_per_evidence_snapshot(hanging: Ha
     assert plugin_threads() == threads + 1  # one abandoned thread, not one per run
     # A new snapshot gives the plugin another chance.
     newer = dataclasses.replace(evidence, snapshot_id=8)
-    run = pipeline.run(newer, manager=manager, timeout=0.5, breaker=breaker)
+    run = pipeline.run_estimators(newer, manager=manager, timeout=0.5, breaker=breaker)
     assert hanging.calls == 2 and [s.status for s in run.statuses] == ["timeout"]
 
 
@@ -86,7 +87,7 @@ def test_without_a_breaker_every_run_tries_the_plugin_again(hanging: Hanging) ->
     manager = PluginManager(entry_points=False)
     manager.register(hanging, name="hanging")
     for _ in range(2):
-        pipeline.run(sample_evidence(), manager=manager, timeout=0.3)
+        pipeline.run_estimators(sample_evidence(), manager=manager, timeout=0.3)
     assert hanging.calls == 2
 
 
@@ -97,7 +98,7 @@ def test_the_time_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert time_limit("COSTBOARD_ESTIMATOR_TIMEOUT", 10.0) == 0.25
     monkeypatch.setenv("COSTBOARD_ESTIMATOR_TIMEOUT", "soon")
     with pytest.raises(ValueError, match="COSTBOARD_ESTIMATOR_TIMEOUT='soon' is not a number"):
-        run_estimators(sample_evidence(), manager=PluginManager(entry_points=False))
+        pipeline.run_estimators(sample_evidence(), manager=PluginManager(entry_points=False))
     monkeypatch.setenv("COSTBOARD_ESTIMATOR_TIMEOUT", "-1")
     with pytest.raises(ValueError, match="positive number of seconds"):
         time_limit("COSTBOARD_ESTIMATOR_TIMEOUT", 10.0)

@@ -141,8 +141,8 @@ def seed_evidence(*, without: tuple[str, ...] = ()) -> Any:
 
 @pytest.fixture(scope="module")
 def seed_estimates() -> tuple[pl.DataFrame, pl.DataFrame]:
-    with_news = pipeline.run(seed_evidence()).estimates
-    without_news = pipeline.run(seed_evidence(without=NEWS_CLAIMANTS)).estimates
+    with_news = pipeline.run_estimators(seed_evidence()).estimates
+    without_news = pipeline.run_estimators(seed_evidence(without=NEWS_CLAIMANTS)).estimates
     return with_news, without_news
 
 

@@ -1,16 +1,21 @@
 """The estimator plugin layer (installed as ``costboard.plugins``).
 
-- ``hookspecs``: the hook specifications, the contract with plugins.
-- ``manager``: loading plugins defensively (entry points, allow/block lists, check_pending).
+- ``hookspecs``: the hook specifications, the contract with plugins (their docstrings are
+  docs/plugins.md's hook reference, rendered by ``hookdocs``).
+- ``manager``: the plugin manager, a typed facade over pluggy: asks each hook once, in a
+  fixed order, and hands out what it accepted. ``loading``: which plugins there are
+  (``DEFAULT_PLUGINS``, the entry points, the allow and block lists, unknown hooks);
+  ``isolation``: plugin code on a worker thread with a time limit; ``contributions``: what a
+  hook may return and whose offer of a name stands.
 - ``pipeline``: the one estimation pipeline: the evidence of a snapshot, and the estimators
   run on it (the CLI and every dashboard page go through it).
-- ``run``: running every estimator on its own with a time limit, validating what it returns.
+- ``run``: running one estimator with a time limit, validating what it returns.
 - ``evidence``: the evidence frame estimators read; ``parameters``: the parameter mechanism
   (defaults, claim and caller overrides): each built-in declares its own parameters in its
   ``default_*`` module, shared sources in ``citations``.
 - ``estimator``: the Estimator type and the estimate schema; ``formulas`` and ``inputs``: the
   cost formulas and shared inputs of the built-in estimators.
-- ``default_*``: the six built-in estimators, registered through the same entry-point group as
-  any third-party plugin.
+- ``default_*``: the built-in plugins (listed in ``loading.DEFAULT_PLUGINS``), registered
+  through the same entry-point group as any third-party plugin.
 - ``scaffold`` and ``templates/``: ``costboard plugins new``.
 """

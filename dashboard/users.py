@@ -36,7 +36,7 @@ from costboard.warehouse.config import WarehouseConfig
 USERS_ENV = "COSTBOARD_USERS"
 USERS_FILE_ENV = "COSTBOARD_USERS_FILE"
 SECRET_KEY_ENV = "COSTBOARD_SECRET_KEY"
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+USER_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 MIN_PASSWORD_LENGTH = 8
 #: A secret key given through the variable must be at least this long (bytes of text).
 MIN_SECRET_KEY_LENGTH = 32
@@ -156,7 +156,7 @@ def _write_private(path: Path, text: str, *, replace: bool) -> bool:
 
 
 def check_name(name: str) -> str:
-    if not NAME_PATTERN.fullmatch(name):
+    if not USER_NAME_PATTERN.fullmatch(name):
         raise UsersError(
             f"bad user name {name!r}: use 1-64 letters, digits, '.', '_', '@' or '-', "
             "starting with a letter or digit"

@@ -8,7 +8,6 @@ parameters (each with a cited default) and a vectorized function
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +18,7 @@ import polars as pl
 
 from costboard.plugins.parameters import Parameter
 from costboard.warehouse.errors import did_you_mean
+from costboard.warehouse.names import NAME_PATTERN
 from costboard.warehouse.vocabulary import BUILT_IN, Vocabulary
 
 if TYPE_CHECKING:
@@ -75,8 +75,6 @@ ESTIMATES_SCHEMA: Final[dict[str, pl.DataType]] = {
     **ESTIMATE_SCHEMA,
     "params_hash": pl.String(),
 }
-
-NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 
 EstimateFunction = Callable[["Evidence", "Parameters"], pl.DataFrame]
 

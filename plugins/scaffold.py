@@ -7,13 +7,12 @@ templates live in ``templates/`` beside this module.
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Final
 
-NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+from costboard.warehouse.names import NAME_PATTERN
 
 #: template file -> path inside the package folder ({module} is the module's name)
 FILES: Final = {

@@ -14,16 +14,15 @@ plugin manager registers them through ``plugins/default_importers.py`` like any 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from costboard.warehouse.errors import IngestError, InputError
+from costboard.warehouse.names import IMPORTER_NAME_PATTERN
 from costboard.warehouse.readers import RawTable
 
 #: The tables an importer may fill (each is validated by ingest like a costboard file).
 OUTPUT_KINDS = ("claims", "subjects", "prices")
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class Importer:
     def problems(self) -> list[str]:
         """What is wrong with this importer as a plugin's offer (empty when sound)."""
         found = []
-        if not isinstance(self.name, str) or not NAME_PATTERN.match(self.name):
+        if not isinstance(self.name, str) or not IMPORTER_NAME_PATTERN.match(self.name):
             found.append(
                 f"importer name {self.name!r} is not lower-case letters, digits, '-' or '_'"
             )

@@ -13,7 +13,6 @@ built-in tables are rows in builtin_vocabulary.py, turned into ``UNITS``, ``METR
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,6 +25,7 @@ from costboard.warehouse.builtin_vocabulary import (
     SUBJECT_KINDS,
     UNIT_ROWS,
 )
+from costboard.warehouse.names import NAME_PATTERN
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,6 @@ METRICS: dict[str, Metric] = _metrics(*METRIC_ROWS)
 def unit_fits_metric(unit: str, metric: str) -> bool:
     """True when ``unit`` converts to ``metric``'s base unit (built-in vocabulary)."""
     return BUILT_IN.unit_fits_metric(unit, metric)
-
-
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import polars as pl
 
 from costboard.warehouse.errors import MAX_ERRORS_PER_FILE, IngestError, InputError
 from costboard.warehouse.readers import RawTable
+from costboard.warehouse.resolve import subject_id  # resolution owns the id rule (ec.subject_id)
 from costboard.warehouse.validate_claims import CLAIM_COLUMNS
 
 CLAIMANT = "Epoch AI"
@@ -28,11 +29,6 @@ MODELS_PAGE = "https://epoch.ai/data/ai-models"
 HARDWARE_PAGE = "https://epoch.ai/data/machine-learning-hardware"
 #: The first http(s) URL of a cell (a cell can hold several, separated by line breaks or commas).
 FIRST_URL = r"(https?://[^\s,]+)"
-
-
-def subject_id(name: pl.Expr) -> pl.Expr:
-    """Epoch's name with each run of whitespace as '-' (case and all else kept)."""
-    return name.str.strip_chars().str.replace_all(r"\s+", "-")
 
 
 def first_url(cell: pl.Expr) -> pl.Expr:

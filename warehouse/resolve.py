@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from costboard.warehouse.ingest import Batch
 
 
-def _id_of(name: pl.Expr) -> pl.Expr:
-    # The same rule the Epoch importers use (epoch_common.subject_id), kept here so that
-    # resolution does not depend on one importer's module.
+def subject_id(name: pl.Expr) -> pl.Expr:
+    """The id an importer makes from a subject's name: the name with each run of whitespace as
+    '-' (case and all else kept). The one rule: the Epoch importers make their ids with it, and
+    resolution matches names by it."""
     return name.str.strip_chars().str.replace_all(r"\s+", "-")
 
 
@@ -45,7 +46,7 @@ def targets(connection: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, di
     named = (
         pl.concat(parts, how="vertical_relaxed")
         .unique()
-        .with_columns(_id_of(pl.col("name")).alias("_from"))
+        .with_columns(subject_id(pl.col("name")).alias("_from"))
         # A name two subjects of one kind share is ambiguous: it resolves to neither.
         .filter(pl.col("subject").n_unique().over("kind", "_from") == 1)
         .filter(pl.col("subject") != pl.col("_from"))

@@ -11,8 +11,10 @@
   run on it (the CLI and every dashboard page go through it).
 - ``run``: running one estimator with a time limit, validating what it returns.
 - ``evidence``: the evidence frame estimators read; ``parameters``: the parameter mechanism
-  (defaults, claim and caller overrides): each built-in declares its own parameters in its
-  ``default_*`` module, shared sources in ``citations``.
+  (defaults, claim and caller overrides), resolved by ``parameter_ladder``: each built-in
+  declares its own parameters in its ``default_*`` module, those two share in ``defaults``,
+  shared sources in ``citations``; ``hardware`` and ``hardware_inputs``: the hardware
+  catalog's rules (peak FLOP/s, Epoch AI's prices) and the Epoch-method inputs.
 - ``estimator``: the Estimator type and the estimate schema; ``formulas`` and ``inputs``: the
   cost formulas and shared inputs of the built-in estimators.
 - ``default_*``: the built-in plugins (listed in ``loading.DEFAULT_PLUGINS``), registered

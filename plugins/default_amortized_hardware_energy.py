@@ -23,13 +23,13 @@ import polars as pl
 from costboard import hookimpl
 from costboard.plugins import formulas, hardware_inputs, inputs
 from costboard.plugins.citations import EPOCH, EPOCH_METHOD, EPOCH_UNCERTAINTY
-from costboard.plugins.default_cloud_rental import MEDIAN_TRAINING_HOURS
-from costboard.plugins.default_compute_6nd import UTILIZATION
-from costboard.plugins.default_hardware_acquisition import (
+from costboard.plugins.defaults import (
     CHIP_KEYS,
     INTERCONNECT_FRACTION,
+    MEDIAN_TRAINING_HOURS,
     PURCHASE_PRICE,
     SERVER_OVERHEAD,
+    UTILIZATION,
 )
 from costboard.plugins.estimator import Estimator, to_estimates
 from costboard.plugins.evidence import Evidence

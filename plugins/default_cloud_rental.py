@@ -2,7 +2,9 @@
 
 What renting the final run's compute would cost. GPU-hours are the final_run claim, else the
 sum of the stages, else GPU count x training time (see ``inputs.training_run``); the price is
-the subject's own claim, else the median of its chip's market listings, else the default.
+the subject's own claim, else Epoch AI's cloud price for its chip (the catalog level of the
+parameter ladder, dated 60 days before the training start), else the median of its chip's
+market listings, else the default (parameters shared with compute_6nd live in defaults.py).
 The range multiplies the GPU-hours' range by the spread of known rental prices.
 """
 
@@ -12,108 +14,50 @@ import polars as pl
 
 from costboard import hookimpl
 from costboard.plugins import hardware, hardware_inputs, inputs
-from costboard.plugins.citations import EPOCH_METHOD
+from costboard.plugins.defaults import (
+    MEDIAN_TRAINING_HOURS,
+    RENTAL_PRICE,
+    RENTAL_PRICE_DEFAULT,
+    TRAINING_TIME_MEDIAN,
+)
 from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
 from costboard.plugins.evidence import Evidence
-from costboard.plugins.parameters import Parameter, Parameters
+from costboard.plugins.parameters import Parameters
+
+__all__ = ["ESTIMATOR", "MEDIAN_TRAINING_HOURS", "RENTAL_PRICE", "costboard_estimators"]
 
 NAME = "cloud_rental"
 VERSION = "1.0"
-
-#: Also compute_6nd's rental price.
-RENTAL_PRICE = Parameter(
-    "rental_price",
-    2.0,
-    1.99,
-    4.86,
-    "usd_per_gpu_hour",
-    "$2 per H800 GPU-hour, DeepSeek-V3 report Table 1 (Dec 2024); range: H100 at Lambda $1.99 "
-    "(Jun 2023) to Google Cloud 3-yr committed $4.86 (Mar 2025), Epoch AI price table (costfacts §7)",
-    metric="rental_price",
-    own_scopes=("final_run",),
-    chip_scopes=("market",),
-    description="rental price of one GPU for one hour",
-)
-
-#: Also amortized_hardware_energy's: it dates a training start when a model states no time.
-MEDIAN_TRAINING_HOURS = Parameter(
-    "median_training_hours",
-    793.5,
-    793.5,
-    793.5,
-    "hours",
-    f"median training time of the models in Epoch AI's database, used when a model gives none; "
-    f"{EPOCH_METHOD}",
-    description="training time assumed for a model that states none (dates its start)",
-)
 
 
 def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
     run = inputs.training_run(evidence)
     rows = inputs.subject_facts(run, evidence)
-    rows = inputs.rental_price(rows, evidence, params)
     rows = params.attach(rows, evidence, MEDIAN_TRAINING_HOURS.name)
     rows = hardware_inputs.training_start(rows, evidence, params).with_row_index("_row")
-    cluster_hours = pl.col("gpu_count") * pl.col("training_duration")
+    # Epoch prices cloud compute at a date before the training start: the target of the
+    # rental price's catalog level (its cloud price), which beats market listings.
     rows = rows.with_columns(
         (pl.col("training_start") - pl.duration(days=hardware.CLOUD_PRICE_LEAD_DAYS)).alias(
             "price_target"
         )
     )
-    own_price = pl.col("rental_price_origin").str.starts_with("claim: ")
-    if "rental_price" not in params.overrides:
-        catalog = hardware.rental_price(rows, evidence)
-        # Epoch's price per chip-hour, unless the subject states its own (DeepSeek's $2).
-        use = ~own_price & pl.col("catalog_rental").is_not_null()
-        rows = rows.join(catalog, on="_row", how="left").with_columns(
-            pl.when(use)
-            .then(pl.col("catalog_rental"))
-            .otherwise(pl.col("rental_price"))
-            .alias("rental_price"),
-            pl.when(use)
-            .then(pl.min_horizontal("rental_price_low", "catalog_rental"))
-            .otherwise(pl.col("rental_price_low"))
-            .alias("rental_price_low"),
-            pl.when(use)
-            .then(pl.max_horizontal("rental_price_high", "catalog_rental"))
-            .otherwise(pl.col("rental_price_high"))
-            .alias("rental_price_high"),
-            pl.when(use)
-            .then(pl.concat_list(pl.col("catalog_rental_claim_id")))
-            .otherwise(pl.col("rental_price_claim_ids"))
-            .alias("rental_price_claim_ids"),
-            pl.when(use)
-            .then(
-                pl.format(
-                    "claim: {} ({} {}, in 3-year committed-use terms)",
-                    "catalog_rental_claim_id",
-                    "catalog_rental_vendor",
-                    "catalog_rental_type",
-                )
-            )
-            .otherwise(pl.col("rental_price_origin"))
-            .alias("rental_price_origin"),
-            # Epoch prices the cluster's hours (quantity x training time) at a catalog price;
-            # a claimant's own price goes with its own GPU-hours.
-            pl.when(use & cluster_hours.is_not_null())
-            .then(cluster_hours)
-            .otherwise(pl.col("gpu_hours"))
-            .alias("chip_hours"),
-            pl.when(use & cluster_hours.is_not_null())
-            .then(claim_ids("gpu_count_claim_id", "training_duration_claim_id"))
-            .otherwise(pl.col("gpu_hours_claim_ids"))
-            .alias("chip_hours_claim_ids"),
-            pl.when(use & cluster_hours.is_not_null())
-            .then(pl.lit("gpu_count x training_duration"))
-            .otherwise(pl.col("gpu_hours_source"))
-            .alias("chip_hours_source"),
-        )
-    else:
-        rows = rows.with_columns(
-            pl.col("gpu_hours").alias("chip_hours"),
-            pl.col("gpu_hours_claim_ids").alias("chip_hours_claim_ids"),
-            pl.col("gpu_hours_source").alias("chip_hours_source"),
-        )
+    rows = inputs.rental_price(rows, evidence, params)
+    # Epoch prices the cluster's hours (quantity x training time) at its catalog price; a
+    # claimant's own price goes with its own GPU-hours.
+    cluster_hours = pl.col("gpu_count") * pl.col("training_duration")
+    by_cluster = hardware.rental_catalog_used() & cluster_hours.is_not_null()
+    rows = rows.with_columns(
+        pl.when(by_cluster).then(cluster_hours).otherwise(pl.col("gpu_hours")).alias("chip_hours"),
+        pl.when(by_cluster)
+        .then(claim_ids("gpu_count_claim_id", "training_duration_claim_id"))
+        .otherwise(pl.col("gpu_hours_claim_ids"))
+        .alias("chip_hours_claim_ids"),
+        pl.when(by_cluster)
+        .then(pl.lit("gpu_count x training_duration"))
+        .otherwise(pl.col("gpu_hours_source"))
+        .alias("chip_hours_source"),
+    )
     rows = rows.filter(pl.col("chip_hours").is_not_null())
     ratio_low = pl.col("gpu_hours_low") / pl.col("gpu_hours")
     ratio_high = pl.col("gpu_hours_high") / pl.col("gpu_hours")
@@ -134,9 +78,9 @@ def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
         },
         inputs=["chip_hours_claim_ids"],
         assumed={
-            "rental_price: default ($2 per GPU-hour)": hardware_inputs.default_used("rental_price"),
-            hardware_inputs.TRAINING_TIME_MEDIAN: pl.col("training_hours_assumed")
-            & pl.col("rental_price_origin").str.contains("committed-use"),
+            RENTAL_PRICE_DEFAULT: hardware_inputs.default_used("rental_price"),
+            # The median training time dates the catalog's price only.
+            TRAINING_TIME_MEDIAN: pl.col("training_hours_assumed") & hardware.rental_catalog_used(),
         },
         note=pl.format(
             "{} GPU-hours ({}) x ${}/GPU-hour; rented compute for the final run only",

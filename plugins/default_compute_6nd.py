@@ -2,8 +2,9 @@
 
 FLOP = 6 x active parameters x tokens (costfacts §5; a claimed final_run training_flop stands
 in when parameters or tokens are missing). GPU-hours = FLOP / (peak FLOP/s x utilization) /
-3600, with the BF16 dense peak and a utilization measured on the same basis (an FP8-basis MFU
-is half as large and is never mixed in). Dollars = GPU-hours x rental price.
+3600, with the chip's peak in Epoch AI's order of precisions (hardware.peak_rank: BF16 first)
+and a utilization measured on the same basis (an FP8-basis MFU is half as large and is never
+mixed in). Dollars = GPU-hours x rental price.
 
 Range: FLOP's range x utilization 0.1-0.65 (Epoch AI; a claimed MFU keeps its own range) x the
 spread of rental prices. When the subject also claims GPU-hours, the estimate records the
@@ -12,12 +13,13 @@ utilization those imply (``implied_utilization``), a consistency check on the cl
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from costboard import hookimpl
-from costboard.plugins import formulas, hardware_inputs, inputs
-from costboard.plugins.citations import EPOCH
-from costboard.plugins.default_cloud_rental import RENTAL_PRICE
+from costboard.plugins import formulas, hardware, hardware_inputs, inputs
+from costboard.plugins.defaults import RENTAL_PRICE, RENTAL_PRICE_DEFAULT, UTILIZATION
 from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
 from costboard.plugins.evidence import Evidence, pick
 from costboard.plugins.parameters import Parameter, Parameters
@@ -25,39 +27,30 @@ from costboard.plugins.parameters import Parameter, Parameters
 NAME = "compute_6nd"
 VERSION = "1.0"
 
-#: Utilization and peak must share a basis: Epoch uses the BF16/FP16 dense peak first.
-_LOW_PRECISION = pl.col("qualifier").str.contains("(?i)fp8|int8|fp4")
-
-UTILIZATION = Parameter(
-    "utilization",
-    0.375,
-    0.1,
-    0.65,
-    "ratio",
-    f"median of 33 known MFU values, 0.375 (range 0.1-0.65), {EPOCH}",
-    metric="utilization",
-    own_scopes=("final_run",),
-    method=True,
-    # MFU measured against an FP8 peak is half the BF16 figure (costfacts §5): never mix them.
-    accept=~_LOW_PRECISION.fill_null(False),
-    prefer=pl.col("qualifier").str.contains("(?i)noncausal").cast(pl.Int32),
-    description="model FLOP utilization against the BF16 dense peak",
-)
+#: The H100/H800 SXM dense BF16 peak, FLOP/s (costfacts §7): the default for an unknown chip.
+_H100_BF16: Final = 989e12
 PEAK_FLOPS = Parameter(
     "peak_flops",
-    989e12,
-    989e12,
-    989e12,
+    _H100_BF16,
+    _H100_BF16,
+    _H100_BF16,
     "flop_per_second",
-    "H100/H800 SXM BF16 dense peak 989 TFLOP/s, NVIDIA H100 spec page and Epoch AI chip data",
+    f"H100/H800 SXM BF16 dense peak {_H100_BF16 / 1e12:g} TFLOP/s, NVIDIA H100 spec page and "
+    "Epoch AI chip data",
     metric="peak_flops",
     own_scopes=("spec", "final_run"),
     chip_scopes=("spec",),
-    accept=pl.col("qualifier").is_null() | pl.col("qualifier").str.contains("(?i)bf16|fp16"),
-    # A chip's Tensor-FP16/BF16 peak (qualifier bf16) before its plain FP16 one, as Epoch
-    # orders precisions: an A100's 312 TFLOP/s, not its 78.
-    prefer=pl.when(pl.col("qualifier").str.contains("(?i)bf16")).then(0).otherwise(1),
+    # The one rule for a chip's peak (hardware.peak_rank, Epoch's order of precisions), which
+    # amortized_hardware_energy's chip-hours from compute use too: an A100's Tensor 312
+    # TFLOP/s, not its plain-FP16 78; a GPU's plain FP16 never, a TPU's FP16 before its FP32.
+    accept=hardware.peak_rank().is_not_null(),
+    prefer=hardware.peak_rank(),
     description="peak dense BF16 throughput of one chip",
+)
+#: The ``assumed`` labels of an estimate at the default peak and utilization.
+PEAK_FLOPS_DEFAULT: Final = f"peak_flops: default (H100 {PEAK_FLOPS.value / 1e12:g} TFLOP/s)"
+UTILIZATION_NOT_OWN: Final = (
+    f"utilization: not the model's own (Epoch AI's median {UTILIZATION.value:g})"
 )
 
 PARAMETERS = (PEAK_FLOPS, UTILIZATION, RENTAL_PRICE)
@@ -99,7 +92,8 @@ def compute(evidence: Evidence) -> pl.DataFrame:
 
 
 def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
-    rows = compute(evidence)
+    # The chip's class and family decide which of its peaks counts (hardware.peak_rank).
+    rows = hardware.with_chip_facts(compute(evidence), evidence)
     rows = params.attach(rows, evidence, PEAK_FLOPS.name, UTILIZATION.name)
     rows = hardware_inputs.with_own_flag(rows, evidence, UTILIZATION.name)
     rows = inputs.rental_price(rows, evidence, params)
@@ -136,10 +130,10 @@ def estimate(evidence: Evidence, params: Parameters) -> pl.DataFrame:
         },
         inputs=["flop_claim_ids"],
         assumed={
-            "peak_flops: default (H100 989 TFLOP/s)": hardware_inputs.default_used("peak_flops"),
-            "utilization: not the model's own (Epoch AI's median 0.375)": ~pl.col("utilization_own")
+            PEAK_FLOPS_DEFAULT: hardware_inputs.default_used("peak_flops"),
+            UTILIZATION_NOT_OWN: ~pl.col("utilization_own")
             & ~pl.lit("utilization" in params.overrides),
-            "rental_price: default ($2 per GPU-hour)": hardware_inputs.default_used("rental_price"),
+            RENTAL_PRICE_DEFAULT: hardware_inputs.default_used("rental_price"),
         },
         note=pl.format(
             "{} FLOP ({}) / ({} FLOP/s x {} utilization) = {} GPU-hours x ${}/GPU-hour",

@@ -24,11 +24,7 @@ import polars as pl
 from costboard import hookimpl
 from costboard.plugins import inputs
 from costboard.plugins.citations import EPOCH_UNCERTAINTY
-from costboard.plugins.default_hardware_acquisition import (
-    ACQUISITION_RANGE,
-    PURCHASE_PRICE,
-    SERVER_OVERHEAD,
-)
+from costboard.plugins.defaults import ACQUISITION_RANGE, PURCHASE_PRICE, SERVER_OVERHEAD
 from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
 from costboard.plugins.evidence import Evidence, middle
 from costboard.plugins.parameters import Parameter, Parameters

@@ -8,79 +8,23 @@ is Epoch AI's 90% interval for acquisition costs: 0.46x to 2.1x.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Final
-
 import polars as pl
 
 from costboard import hookimpl
 from costboard.plugins import formulas, hardware_inputs, inputs
-from costboard.plugins.citations import EPOCH, EPOCH_METHOD, EPOCH_UNCERTAINTY
+from costboard.plugins.citations import EPOCH_UNCERTAINTY
+from costboard.plugins.defaults import (
+    ACQUISITION_RANGE,
+    INTERCONNECT_FRACTION,
+    PURCHASE_PRICE,
+    SERVER_OVERHEAD,
+)
 from costboard.plugins.estimator import Estimator, claim_ids, to_estimates
 from costboard.plugins.evidence import Evidence
-from costboard.plugins.parameters import Parameter, Parameters, is_chip_level_price
+from costboard.plugins.parameters import Parameters
 
 NAME = "hardware_acquisition"
 VERSION = "1.0"
-
-#: Row columns a method claim's qualifier (or a by_qualifier default) may name, most specific
-#: first: the chip, its family ("A100", "TPU v4"), its class ("TPU" or "GPU").
-CHIP_KEYS: Final = ("chip", "chip_family", "chip_class")
-
-# The purchase price, server overhead and interconnect share are also amortized_hardware_energy's
-# (all three) and fleet_ownership's (price and overhead), which import them from here.
-PURCHASE_PRICE = Parameter(
-    "purchase_price",
-    33750.0,
-    16875.0,
-    67500.0,
-    "usd_per_gpu",
-    "DGX H100 ~$270,000 / 8 GPUs = $33,750 per GPU incl. server, SemiAnalysis (May 2023) via "
-    "Epoch AI's price table; range 0.5x-2x, Epoch AI GPU price uncertainty (costfacts §4, §7); "
-    f"TPUs, which are not sold: Epoch AI's equivalent chip prices, v1 $5,463, v2 $5,054, v3 "
-    f"$5,276, v4 $5,167, {EPOCH_METHOD}",
-    metric="purchase_price",
-    own_scopes=("final_run", "cluster_capex"),
-    chip_scopes=("market",),
-    # A chip database's release price is dated by its revision, not the release: not a price.
-    accept=(pl.col("qualifier") != "release_price").fill_null(True),
-    # Server-level prices (DGX/HGX per GPU, listings) are what Epoch amortizes; prefer them.
-    prefer=is_chip_level_price(pl.col("qualifier")).cast(pl.Int32),
-    dated=dt.date(2023, 5, 31),
-    method_qualifiers=("chip_family",),
-    by_qualifier={"TPU v1": 5463.0, "TPU v2": 5054.0, "TPU v3": 5276.0, "TPU v4": 5167.0},
-    description="purchase price per GPU at server level (a chip-only price gets server_overhead)",
-)
-SERVER_OVERHEAD = Parameter(
-    "server_overhead",
-    1.64,
-    1.3,
-    2.1,
-    "ratio",
-    f"server cost over chip price, default 1.64 (uncertainty 1.3-2.1), {EPOCH}; A100 1.66, V100 "
-    f"1.69, P100 1.54, {EPOCH_METHOD}",
-    metric="server_overhead",
-    method=True,
-    method_qualifiers=CHIP_KEYS,
-    by_qualifier={"A100": 1.66, "V100": 1.69, "P100": 1.54},
-    description="server cost over chip price, applied to chip-only purchase prices",
-)
-INTERCONNECT_FRACTION = Parameter(
-    "interconnect_fraction",
-    0.19,
-    1 - 1 / 1.07,
-    1 - 1 / 1.32,
-    "ratio",
-    f"cluster interconnect = 19% of cluster cost; range from interconnect overhead 1.07-1.32x, "
-    f"{EPOCH}",
-    metric="interconnect_fraction",
-    method=True,
-    description="share of the cluster's cost spent on interconnect",
-)
-
-#: Epoch AI's 90% interval for the acquisition cost (GPU), relative to the central value
-#: (:data:`EPOCH_UNCERTAINTY`); fleet_ownership's capex range too.
-ACQUISITION_RANGE: Final = (0.46, 2.1)
 
 PARAMETERS = (PURCHASE_PRICE, SERVER_OVERHEAD, INTERCONNECT_FRACTION)
 

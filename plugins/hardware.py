@@ -11,18 +11,24 @@ epoch/METHOD.md), vectorized over the estimators' rows:
   price, else its oldest price);
 - :func:`rental_price`: Epoch's cloud price selection (vendor order, the price dated closest
   to the target date, price types in order, committed-use conversion);
-- :func:`peak_flops`: a chip's peak FLOP/s in Epoch's order of precisions.
+- :func:`peak_rank`, :func:`peak_flops`: a chip's peak FLOP/s in Epoch's order of precisions,
+  the one rule every estimator uses (compute_6nd's parameter through ``peak_rank``);
+- :func:`purchase_catalog`, :func:`rental_catalog`: those prices as the catalog level of the
+  parameter ladder (``plugins/parameter_ladder.py``).
 
 Every function reads only claims stated on or before each row's ``as_of``.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
 from costboard.plugins.evidence import Evidence, middle
+
+if TYPE_CHECKING:
+    from costboard.plugins.parameters import Parameter
 
 #: A GPU family alias in a chip's name: a letter or two and 2-4 digits (A100, V100, K80, MI250).
 #: Epoch's code keeps a list of aliases; reading them from the name covers chips it never listed.
@@ -253,10 +259,37 @@ def rental_price(rows: pl.DataFrame, evidence: Evidence) -> pl.DataFrame:
 PEAK_PRECISIONS: Final = ("bf16", "tf32", "fp16", "fp32")
 
 
+def peak_rank(
+    qualifier: pl.Expr | None = None,
+    chip_class: pl.Expr | None = None,
+    chip_family: pl.Expr | None = None,
+) -> pl.Expr:
+    """The rank of a ``peak_flops`` claim's precision in Epoch's order (lower first), null
+    where Epoch does not use it: "Tensor-FP16/BF16, else TF32, else FP16 (TPUs only), else
+    FP32; TPU v1 uses INT8" (epoch/METHOD.md). A precision it does not name (fp8, fp4, a
+    claim without one) is null: its basis is not the one utilization is measured on.
+
+    Defaults to the columns ``qualifier``, ``chip_class`` and ``chip_family``.
+    """
+    qualifier = pl.col("qualifier") if qualifier is None else qualifier
+    chip_class = pl.col("chip_class") if chip_class is None else chip_class
+    chip_family = pl.col("chip_family") if chip_family is None else chip_family
+    rank = qualifier.replace_strict(
+        {p: i for i, p in enumerate(PEAK_PRECISIONS)}, default=None, return_dtype=pl.Int32
+    )
+    return (
+        pl.when(chip_family == "TPU v1")
+        .then(pl.when(qualifier == "int8").then(pl.lit(0, dtype=pl.Int32)))
+        .when(qualifier == "fp16")
+        .then(pl.when(chip_class == "TPU").then(rank))
+        .otherwise(rank)
+    )
+
+
 def peak_flops(rows: pl.DataFrame, evidence: Evidence) -> pl.DataFrame:
-    """``rows`` (with ``chip``, ``chip_class``, ``chip_family``, ``as_of``) plus ``peak_flops``
-    and ``peak_flops_claim_id``: the chip's spec claim of the first precision in Epoch's order
-    that it has, as of the row's date."""
+    """``rows`` (with ``_row``, ``chip``, ``chip_class``, ``chip_family``, ``as_of``) plus
+    ``peak_flops`` and ``peak_flops_claim_id``: the chip's spec claim of the first precision
+    in Epoch's order (:func:`peak_rank`) that it has, as of the row's date."""
     spec = evidence.frame.filter(
         (pl.col("metric") == "peak_flops") & (pl.col("scope") == "spec")
     ).select(
@@ -266,22 +299,11 @@ def peak_flops(rows: pl.DataFrame, evidence: Evidence) -> pl.DataFrame:
         middle().alias("_peak"),
         "claim_id",
     )
-    order = {p: i for i, p in enumerate(PEAK_PRECISIONS)}
     joined = (
         rows.select("_row", "chip", "as_of", "chip_class", "chip_family")
         .join(spec, on=["chip", "as_of"])
-        .filter(
-            pl.when(pl.col("chip_family") == "TPU v1")
-            .then(pl.col("qualifier") == "int8")
-            .when(pl.col("qualifier") == "fp16")
-            .then(pl.col("chip_class") == "TPU")
-            .otherwise(pl.col("qualifier").is_in(PEAK_PRECISIONS))
-        )
-        .with_columns(
-            pl.col("qualifier")
-            .replace_strict(order, default=0, return_dtype=pl.Int32)
-            .alias("_rank")
-        )
+        .with_columns(peak_rank().alias("_rank"))
+        .filter(pl.col("_rank").is_not_null())
         .sort("_row", "_rank")
         .unique("_row", keep="first", maintain_order=True)
         .select(
@@ -291,3 +313,85 @@ def peak_flops(rows: pl.DataFrame, evidence: Evidence) -> pl.DataFrame:
         )
     )
     return rows.join(joined, on="_row", how="left")
+
+
+#: The row columns :func:`purchase_catalog` reads (``inputs.subject_facts`` gives them).
+PURCHASE_CATALOG_NEEDS: Final = ("chip", "as_of", "chip_class", "chip_family")
+
+
+def purchase_catalog(rows: pl.DataFrame, evidence: Evidence, parameter: Parameter) -> pl.DataFrame:
+    """Epoch AI's purchase price per row, as a catalog level of the ladder: a GPU's
+    :func:`purchase_price` (its claim); a TPU's equivalent price from ``parameter``'s
+    ``by_qualifier`` table (TPUs are not sold: no claim, qualifier ``tpu_equivalent_chip``).
+    A TPU Epoch gives no equivalent for (v5e, ...) gets none here."""
+    gpus = purchase_price(rows, evidence).select(
+        "_row",
+        pl.col("catalog_price").alias("value"),
+        pl.col("catalog_price_claim_id").alias("claim_id"),
+        pl.col("catalog_price_qualifier").alias("qualifier"),
+        pl.col("catalog_price_stated_on").alias("stated_on"),
+        (pl.lit("claim: ") + pl.col("catalog_price_claim_id")).alias("origin"),
+    )
+    equivalent = pl.col("chip_family").replace_strict(
+        dict(parameter.by_qualifier or {}), default=None, return_dtype=pl.Float64
+    )
+    tpus = (
+        rows.filter(pl.col("chip_class") == "TPU")
+        .select("_row", equivalent.alias("value"), "chip_family")
+        .drop_nulls("value")
+        .select(
+            "_row",
+            "value",
+            pl.lit(None, dtype=pl.String).alias("claim_id"),
+            pl.lit("tpu_equivalent_chip").alias("qualifier"),
+            pl.lit(None, dtype=pl.Date).alias("stated_on"),
+            pl.format("default: Epoch AI's {} equivalent price", "chip_family").alias("origin"),
+        )
+    )
+    # A catalog price is one figure: its range is itself.
+    return pl.concat([gpus, tpus], how="vertical_relaxed").with_columns(
+        pl.col("value").alias("low"), pl.col("value").alias("high")
+    )
+
+
+#: The row columns :func:`rental_catalog` reads (cloud_rental's rows carry ``price_target``).
+RENTAL_CATALOG_NEEDS: Final = (
+    "as_of",
+    "chip",
+    "family_chip",
+    "chip_class",
+    "developer",
+    "price_target",
+)
+
+
+#: What the origin of a price from :func:`rental_catalog` says (and no other origin does).
+RENTAL_CATALOG_TERMS: Final = "in 3-year committed-use terms"
+
+
+def rental_catalog_used(origin: pl.Expr | None = None) -> pl.Expr:
+    """True where a rental price's origin (default column ``rental_price_origin``) is
+    :func:`rental_catalog`'s."""
+    origin = pl.col("rental_price_origin") if origin is None else origin
+    return origin.str.contains(RENTAL_CATALOG_TERMS, literal=True).fill_null(False)
+
+
+def rental_catalog(rows: pl.DataFrame, evidence: Evidence, parameter: Parameter) -> pl.DataFrame:
+    """Epoch AI's cloud price per row (:func:`rental_price`) as a catalog level of the ladder."""
+    del parameter  # the cloud price needs no default of its own
+    found = rental_price(rows, evidence)
+    return found.select(
+        "_row",
+        pl.col("catalog_rental").alias("value"),
+        pl.col("catalog_rental").alias("low"),
+        pl.col("catalog_rental").alias("high"),
+        pl.col("catalog_rental_claim_id").alias("claim_id"),
+        pl.format("{}:{}", "catalog_rental_vendor", "catalog_rental_type").alias("qualifier"),
+        pl.lit(None, dtype=pl.Date).alias("stated_on"),
+        pl.format(
+            f"claim: {{}} ({{}} {{}}, {RENTAL_CATALOG_TERMS})",
+            "catalog_rental_claim_id",
+            "catalog_rental_vendor",
+            "catalog_rental_type",
+        ).alias("origin"),
+    )

@@ -1,8 +1,8 @@
 """Inputs of the cost models that own the hardware, following Epoch AI's method
 (shared/reference/epoch/METHOD.md), and what an estimate assumed in place of evidence.
 
-- :func:`hardware_price`: the price per chip (own claim, the catalog's family price, a TPU's
-  equivalent price, else the default), the server price and the acquisition date;
+- :func:`hardware_price`: the server price per chip (from the purchase price the parameter
+  ladder resolved, its catalog level included) and the acquisition date;
 - :func:`training_start`: a fixed start claim, else publication - (training time + 60 days);
 - :func:`training_rows`, :func:`with_compute_hours`: chip-hours from training compute where a
   model states neither its chip-hours nor its cluster;
@@ -17,6 +17,7 @@ from typing import Final
 import polars as pl
 
 from costboard.plugins import formulas, hardware
+from costboard.plugins.defaults import TRAINING_TIME_MEDIAN
 from costboard.plugins.evidence import Evidence, pick
 from costboard.plugins.inputs import training_run, with_server_price
 from costboard.plugins.parameters import Parameters
@@ -24,78 +25,32 @@ from costboard.plugins.parameters import Parameters
 
 def hardware_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -> pl.DataFrame:
     """``rows`` (subject facts, with ``purchase_price`` and ``server_overhead`` attached) with
-    Epoch AI's price per chip and acquisition date (epoch/METHOD.md).
+    Epoch AI's server price per chip and acquisition date (epoch/METHOD.md).
 
-    The price is, first found: an override; the subject's own claim; for a GPU, the catalog's
-    (:func:`hardware.purchase_price`: the family's oldest DGX price); for a TPU, Epoch's
-    equivalent price (the parameter's ``by_qualifier`` default); else the default. A chip-only
-    price (single unit, TPU equivalent) gets the server overhead (:func:`with_server_price`).
-    Acquired: a TPU at its release; a GPU at the later of the price's date and the chip's
-    release + 90 days. Adds ``server_price``, ``acquired_on`` and ``purchase_price_assumed``.
+    The price itself is the parameter's (``defaults.PURCHASE_PRICE``: an override; the
+    subject's own claim; the catalog's, i.e. a GPU family's oldest DGX price or a TPU's
+    equivalent price; a chip's market claim; else the default). A chip-only price (single
+    unit, TPU equivalent, any other TPU price) gets the server overhead
+    (:func:`with_server_price`). Acquired: a TPU at its release; a GPU at the later of the
+    price's date and the chip's release + 90 days. Adds ``server_price``, ``acquired_on`` and
+    ``purchase_price_assumed``.
     """
-    indexed = rows.with_row_index("_row")
     overridden = "purchase_price" in params.overrides
     if not overridden:
-        catalog = hardware.purchase_price(indexed, evidence)
-        # The subject's own price claim (not its chip's market price) beats the catalog.
-        indexed = with_own_flag(indexed, evidence, "purchase_price")
-        own = pl.col("purchase_price_own")
-        use = ~own & pl.col("catalog_price").is_not_null()
-        # TPUs are not sold: Epoch prices them by equivalence, whatever their market rows say.
-        # A TPU Epoch gives no equivalent for (v5e, v6e, ...) keeps the general rule.
-        equivalent = pl.col("chip_family").replace_strict(
-            dict(params["purchase_price"].by_qualifier or {}), default=None, return_dtype=pl.Float64
-        )
-        tpu = (
-            ~own
-            & pl.col("catalog_price").is_null()
-            & (pl.col("chip_class") == "TPU")
-            & equivalent.is_not_null()
-        )
+        # Any TPU price other than the subject's own or Epoch's equivalent (Epoch's table
+        # estimates one per chip) is a chip's: the server overhead applies, as to equivalents.
+        owned = with_own_flag(rows, evidence, "purchase_price")
         tpu_market = (
-            ~own & (pl.col("chip_class") == "TPU") & pl.col("purchase_price_claim_id").is_not_null()
+            ~pl.col("purchase_price_own")
+            & (pl.col("chip_class") == "TPU")
+            & pl.col("purchase_price_claim_id").is_not_null()
         )
-
-        def chosen(column: str, from_catalog: pl.Expr, for_tpu: pl.Expr) -> pl.Expr:
-            """One rule for every column of the price: the catalog's, a TPU's equivalent, or
-            what the parameter resolved to."""
-            kept = pl.col(column)
-            if column == "purchase_price_qualifier":
-                # Any other TPU price (Epoch's table estimates one per chip) is a chip's: the
-                # server overhead applies, as to the equivalents.
-                kept = pl.when(tpu_market).then(pl.lit("tpu_chip")).otherwise(kept)
-            return pl.when(use).then(from_catalog).when(tpu).then(for_tpu).otherwise(kept)
-
-        indexed = (
-            indexed.join(catalog, on="_row", how="left")
-            .with_columns(
-                *(
-                    chosen(c, pl.col("catalog_price"), equivalent).alias(c)
-                    for c in ("purchase_price", "purchase_price_low", "purchase_price_high")
-                ),
-                chosen(
-                    "purchase_price_claim_id",
-                    pl.col("catalog_price_claim_id"),
-                    pl.lit(None, dtype=pl.String),
-                ).alias("purchase_price_claim_id"),
-                chosen(
-                    "purchase_price_qualifier",
-                    pl.col("catalog_price_qualifier"),
-                    pl.lit("tpu_equivalent_chip"),
-                ).alias("purchase_price_qualifier"),
-                chosen(
-                    "purchase_price_stated_on",
-                    pl.col("catalog_price_stated_on"),
-                    pl.lit(None, dtype=pl.Date),
-                ).alias("purchase_price_stated_on"),
-                chosen(
-                    "purchase_price_origin",
-                    pl.lit("claim: ") + pl.col("catalog_price_claim_id"),
-                    pl.format("default: Epoch AI's {} equivalent price", pl.col("chip_family")),
-                ).alias("purchase_price_origin"),
-            )
-            .drop(*(c for c in catalog.columns if c != "_row"), "purchase_price_own")
-        )
+        rows = owned.with_columns(
+            pl.when(tpu_market)
+            .then(pl.lit("tpu_chip"))
+            .otherwise(pl.col("purchase_price_qualifier"))
+            .alias("purchase_price_qualifier")
+        ).drop("purchase_price_own")
     if overridden:
         price_date = pl.lit(None, dtype=pl.Date)
     else:
@@ -113,15 +68,11 @@ def hardware_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -
         .then(pl.coalesce("chip_released_on", price_date))
         .otherwise(pl.max_horizontal(price_date, available))
     )
-    return (
-        with_server_price(indexed, params)
-        .with_columns(
-            acquired.alias("acquired_on"),
-            (~pl.lit(overridden) & pl.col("purchase_price_claim_id").is_null()).alias(
-                "purchase_price_assumed"
-            ),
-        )
-        .drop("_row")
+    return with_server_price(rows, params).with_columns(
+        acquired.alias("acquired_on"),
+        (~pl.lit(overridden) & pl.col("purchase_price_claim_id").is_null()).alias(
+            "purchase_price_assumed"
+        ),
     )
 
 
@@ -181,7 +132,6 @@ def with_own_flag(rows: pl.DataFrame, evidence: Evidence, name: str) -> pl.DataF
 
 #: What the built-in estimators mark as assumed, by condition on their working frame.
 CHIP_UNKNOWN: Final = "chip unknown to the hardware catalog: default (H100) figures"
-TRAINING_TIME_MEDIAN: Final = "training time: Epoch AI's median, 793.5 hours"
 
 
 def chip_unknown() -> pl.Expr:

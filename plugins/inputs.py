@@ -14,6 +14,7 @@ import polars as pl
 from costboard.plugins import formulas, hardware
 from costboard.plugins.estimator import EMPTY_IDS, claim_ids
 from costboard.plugins.evidence import Evidence, pick, point_and_range, spread
+from costboard.plugins.parameter_ladder import catalog_figures
 from costboard.plugins.parameters import Parameters, is_chip_level_price
 
 #: Developers whose data centres get Epoch AI's hyperscaler PUE (costfacts §4, epoch/METHOD.md):
@@ -188,13 +189,16 @@ def rental_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -> 
     """``rows`` with the rental price per GPU-hour each should use.
 
     Central: an override, else the subject's own final_run claim (the claimant's own
-    convention, e.g. DeepSeek's $2), else the median of the chip's market listings (the latest
-    per vendor), else the default. Range: the cheapest and dearest known price (own claim and
-    listings, with their own ranges); with fewer than two known prices the default range is
-    folded in, so one listing does not pass for certainty.
+    convention, e.g. DeepSeek's $2), else the parameter's catalog price for rows that carry
+    what it needs (Epoch AI's cloud price, see ``parameters.Catalog``), else the median of the
+    chip's market listings (the latest per vendor), else the default. Range: the cheapest and
+    dearest known price (own claim, catalog price and listings, with their own ranges); with
+    fewer than two known prices the default range is folded in, so one listing does not pass
+    for certainty.
 
     Adds ``rental_price``, ``rental_price_low``, ``rental_price_high``,
-    ``rental_price_claim_ids`` (list) and ``rental_price_origin``.
+    ``rental_price_claim_ids`` (list) and ``rental_price_origin`` (a catalog's price says so
+    in its own words: ``hardware.rental_catalog_used``).
     """
     parameter = params["rental_price"]
     if "rental_price" in params.overrides:
@@ -213,6 +217,17 @@ def rental_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -> 
         own.drop("own_qualifier", "own_stated_on"), on=["subject", "as_of"], how="left"
     )
     joined = joined.join(market, on=["chip", "as_of"], how="left")
+    indexed = "_row" in joined.columns
+    joined = joined if indexed else joined.with_row_index("_row")
+    found = catalog_figures(joined, evidence, parameter)
+    joined = joined.join(
+        found.select(
+            "_row", *(pl.col(c).alias(f"catalog_{c}") for c in ("value", "claim_id", "origin"))
+        ),
+        on="_row",
+        how="left",
+    )
+    use = pl.col("own").is_null() & pl.col("catalog_value").is_not_null()
     known = pl.col("own").is_not_null().cast(pl.Int64) + pl.col("market_count").fill_null(0)
     few = known < 2
     low = pl.min_horizontal("own_low", "market_min")
@@ -220,6 +235,8 @@ def rental_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -> 
     origin = (
         pl.when(pl.col("own").is_not_null())
         .then(pl.lit("claim: ") + pl.col("own_claim_id"))
+        .when(use)
+        .then(pl.col("catalog_origin"))
         .when(pl.col("market_median").is_not_null())
         .then(
             pl.format(
@@ -230,22 +247,27 @@ def rental_price(rows: pl.DataFrame, evidence: Evidence, params: Parameters) -> 
         )
         .otherwise(pl.lit(f"default: {parameter.citation}"))
     )
+    low = pl.when(few).then(pl.min_horizontal(low, pl.lit(parameter.low))).otherwise(low)
+    high = pl.when(few).then(pl.max_horizontal(high, pl.lit(parameter.high))).otherwise(high)
+    value = pl.coalesce("own", "catalog_value", "market_median", pl.lit(parameter.value))
+    # The catalog's price is one more known price: the range spans it too.
     return joined.with_columns(
-        pl.coalesce("own", "market_median", pl.lit(parameter.value)).alias("rental_price"),
-        pl.when(few)
-        .then(pl.min_horizontal(low, pl.lit(parameter.low)))
-        .otherwise(low)
-        .alias("rental_price_low"),
-        pl.when(few)
-        .then(pl.max_horizontal(high, pl.lit(parameter.high)))
+        value.alias("rental_price"),
+        pl.when(use).then(pl.min_horizontal(low, value)).otherwise(low).alias("rental_price_low"),
+        pl.when(use)
+        .then(pl.max_horizontal(high, value))
         .otherwise(high)
         .alias("rental_price_high"),
-        claim_ids(
-            "own_claim_id",
-            pl.col("market_claim_ids").fill_null(EMPTY_IDS),
-        ).alias("rental_price_claim_ids"),
+        pl.when(use)
+        .then(claim_ids("catalog_claim_id"))
+        .otherwise(claim_ids("own_claim_id", pl.col("market_claim_ids").fill_null(EMPTY_IDS)))
+        .alias("rental_price_claim_ids"),
         origin.alias("rental_price_origin"),
     ).drop(
+        *(() if indexed else ("_row",)),
+        "catalog_value",
+        "catalog_claim_id",
+        "catalog_origin",
         "own",
         "own_low",
         "own_high",

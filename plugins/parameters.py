@@ -4,22 +4,25 @@ override them.
 A :class:`Parameter` is a default value with a low-high range and a citation. This module
 declares none: each estimator declares its own, in its own module (the built-ins' in their
 ``default_*`` modules, with figures from ``shared/reference/costfacts.md``; a parameter several
-built-ins use is declared once, by the first, and imported by the others). For each row an
-estimator fills, a parameter resolves in this order (the first that exists wins):
+built-ins use is declared once, in ``plugins/defaults.py``). For each row an estimator fills, a
+parameter resolves in this order (the first that exists wins):
 
 1. an override the caller passed (the dashboard's what-if): pins value, low and high;
 2. a claim about the row's own subject (``own_scopes``), e.g. DeepSeek's "$2 per H800-hour";
-3. a claim about the row's chip (``chip_scopes``), e.g. a rental listing for the H800;
-4. a method claim on the ``ml-hardware`` subject (``method=True``), e.g. Epoch AI's PUE; a
+3. the parameter's :class:`Catalog`, for rows that carry the columns it needs: a figure a
+   method picks from the hardware catalog, e.g. Epoch AI's purchase price for a GPU family;
+4. a claim about the row's chip (``chip_scopes``), e.g. a rental listing for the H800;
+5. a method claim on the ``ml-hardware`` subject (``method=True``), e.g. Epoch AI's PUE; a
    method claim whose qualifier names the row's chip (or its family, year, ...) beats an
    unqualified one, and the earlier a column comes in ``method_qualifiers`` the more specific
    it is (chip before family before class);
-5. the default: by the row's year (``by_year``), by the first ``method_qualifiers`` column
+6. the default: by the row's year (``by_year``), by the first ``method_qualifiers`` column
    whose value the parameter has a default for (``by_qualifier``), else the plain default.
 
-Resolution is a handful of joins over the whole frame, never a loop over rows. Each resolved
-parameter adds five columns: ``{name}``, ``{name}_low``, ``{name}_high``, ``{name}_claim_id``
-and ``{name}_origin`` ("override", "claim: <claim_id>" or "default: <citation>"), plus
+The resolution lives in ``plugins/parameter_ladder.py``: a handful of joins over the whole
+frame, never a loop over rows. Each resolved parameter adds five columns: ``{name}``,
+``{name}_low``, ``{name}_high``, ``{name}_claim_id`` and ``{name}_origin`` ("override",
+"claim: <claim_id>", a catalog's own origin, or "default: <citation>"), plus
 ``{name}_qualifier`` and ``{name}_stated_on`` of the claim used.
 """
 
@@ -29,11 +32,13 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from costboard.plugins.evidence import METHOD_SUBJECT, point_and_range
+from costboard.plugins.parameter_ladder import Catalog, resolve
+
+__all__ = ["Catalog", "Parameter", "Parameters", "check_overrides", "is_chip_level_price", "table"]
 
 if TYPE_CHECKING:
     from costboard.plugins.evidence import Evidence
@@ -55,9 +60,11 @@ class Parameter:
         method_qualifiers: row columns whose value a method claim's qualifier may equal
             (e.g. ``("chip", "chip_family")``: Epoch's A100 server overhead applies to every
             A100 row), most specific first.
-        accept: a filter over candidate claims (columns qualifier, scope, subject), e.g. only
+        accept: a filter over candidate claims (columns qualifier, scope, subject, and any
+            row column it names that claims do not have, e.g. ``chip_class``), e.g. only
             utilization measured against BF16 peak.
         prefer: a rank among candidates at the same level (lower first), before recency.
+        catalog: the level between own and chip claims (see :class:`Catalog`), if any.
         by_year: defaults that depend on the row's ``year`` column (years outside the table
             take the nearest year's value); low/high scale with the value.
         by_qualifier: defaults that depend on the row's ``method_qualifiers`` columns (e.g.
@@ -83,6 +90,7 @@ class Parameter:
     by_year: Mapping[int, float] | None = None
     by_qualifier: Mapping[str, float] | None = None
     dated: dt.date | None = None
+    catalog: Catalog | None = None
     description: str = ""
 
     def problems(self) -> list[str]:
@@ -148,188 +156,6 @@ class Parameters:
             parameter = self.table[name]
             indexed = resolve(indexed, evidence, parameter, self.overrides.get(name))
         return indexed.drop("_row")
-
-
-_CANDIDATE_COLUMNS: Final = (
-    "_row",
-    "value",
-    "low",
-    "high",
-    "claim_id",
-    "qualifier",
-    "scope",
-    "subject",
-    "stated_on",
-)
-
-
-def _default_expr(parameter: Parameter, rows: pl.DataFrame) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    value: pl.Expr = pl.lit(parameter.value)
-    if parameter.by_year and "year" in rows.columns:
-        years = sorted(parameter.by_year)
-        year = pl.col("year").cast(pl.Int64).clip(years[0], years[-1])
-        value = year.replace_strict(
-            dict(parameter.by_year), default=parameter.value, return_dtype=pl.Float64
-        )
-    elif (specific := _specific_default(parameter, rows)) is not None:
-        value = pl.coalesce(specific, pl.lit(parameter.value))
-    else:
-        return value, pl.lit(parameter.low), pl.lit(parameter.high)
-    if parameter.value == 0:  # no scale to carry the range by: keep it as declared
-        return value, pl.lit(parameter.low), pl.lit(parameter.high)
-    return (
-        value,
-        value * (parameter.low / parameter.value),
-        value * (parameter.high / parameter.value),
-    )
-
-
-def _specific_default(parameter: Parameter, rows: pl.DataFrame) -> pl.Expr | None:
-    """The row's ``by_qualifier`` default (null where none applies), or None without one."""
-    keys = [c for c in parameter.method_qualifiers if c in rows.columns]
-    if not parameter.by_qualifier or not keys:
-        return None
-    return pl.coalesce(
-        *(
-            pl.col(c)
-            .cast(pl.String)
-            .replace_strict(dict(parameter.by_qualifier), default=None, return_dtype=pl.Float64)
-            for c in keys
-        )
-    )
-
-
-def resolve(
-    rows: pl.DataFrame, evidence: Evidence, parameter: Parameter, override: float | None = None
-) -> pl.DataFrame:
-    """Add ``parameter``'s columns to ``rows`` (which must carry a unique ``_row`` index)."""
-    name = parameter.name
-    candidates: list[pl.DataFrame] = []
-    if parameter.metric is not None and override is None:
-        claims = evidence.frame.filter(pl.col("metric") == parameter.metric)
-        if parameter.own_scopes:
-            own = claims.filter(pl.col("scope").is_in(parameter.own_scopes))
-            candidates.append(
-                rows.select("_row", "subject", "as_of")
-                .join(own, on=["subject", "as_of"])
-                .with_columns(pl.lit(1).alias("_level"))
-            )
-        if parameter.chip_scopes:
-            chip = claims.filter(pl.col("scope").is_in(parameter.chip_scopes))
-            candidates.append(
-                rows.select("_row", "chip", "as_of")
-                .drop_nulls("chip")
-                .join(chip, left_on=["chip", "as_of"], right_on=["subject", "as_of"])
-                .with_columns(pl.col("chip").alias("subject"), pl.lit(2).alias("_level"))
-            )
-        # A row-level filter and preference apply to own and chip claims alike.
-        if candidates and parameter.accept is not None:
-            candidates = [c.filter(parameter.accept.fill_null(False)) for c in candidates]
-        if candidates:
-            prefer = parameter.prefer if parameter.prefer is not None else pl.lit(0)
-            candidates = [c.with_columns(prefer.fill_null(0).alias("_prefer")) for c in candidates]
-        if parameter.method:
-            method = claims.filter(
-                (pl.col("subject") == METHOD_SUBJECT) & (pl.col("scope") == "method")
-            )
-            keys = [c for c in parameter.method_qualifiers if c in rows.columns]
-            applies = pl.col("qualifier").is_null()
-            # A method claim for this row's chip (or family, year) beats a general one; the
-            # earlier its column in method_qualifiers, the more specific the claim.
-            specificity = pl.when(pl.col("qualifier").is_null()).then(pl.lit(len(keys)))
-            for rank, column in enumerate(keys):
-                names_it = pl.col("qualifier") == pl.col(column).cast(pl.String)
-                applies = applies | names_it
-                specificity = specificity.when(names_it).then(pl.lit(rank))
-            candidates.append(
-                rows.select("_row", "as_of", *keys)
-                .join(method, on="as_of")
-                .filter(applies.fill_null(False))
-                .with_columns(
-                    pl.lit(3).alias("_level"),
-                    specificity.cast(pl.Int32).alias("_prefer"),
-                )
-            )
-    chosen: pl.DataFrame | None = None
-    usable = [c for c in candidates if c.height]
-    if usable:
-        point, low, high = point_and_range()
-        chosen = (
-            pl.concat(
-                [c.select(*_CANDIDATE_COLUMNS, "_level", "_prefer") for c in usable],
-                how="vertical_relaxed",
-            )
-            .sort(
-                "_row",
-                "_level",
-                "_prefer",
-                "stated_on",
-                "claim_id",
-                descending=[False, False, False, True, True],
-            )
-            .unique("_row", keep="first", maintain_order=True)
-            .select(
-                "_row",
-                point.alias(name),
-                low.alias(f"{name}_low"),
-                high.alias(f"{name}_high"),
-                pl.col("claim_id").alias(f"{name}_claim_id"),
-                pl.col("qualifier").alias(f"{name}_qualifier"),
-                pl.col("stated_on").alias(f"{name}_stated_on"),
-                pl.col("_level").alias("_chosen_level"),
-            )
-        )
-    if chosen is None:
-        chosen = pl.DataFrame(
-            schema={
-                "_row": pl.UInt32,
-                name: pl.Float64,
-                f"{name}_low": pl.Float64,
-                f"{name}_high": pl.Float64,
-                f"{name}_claim_id": pl.String,
-                f"{name}_qualifier": pl.String,
-                f"{name}_stated_on": pl.Date,
-                "_chosen_level": pl.Int32,
-            }
-        )
-    # Resolving a parameter twice replaces its columns instead of clashing with them.
-    stale = [c for c in (*chosen.columns, f"{name}_origin") if c != "_row" and c in rows.columns]
-    joined = rows.drop(stale).join(
-        chosen.with_columns(pl.col("_row").cast(rows.schema["_row"])), on="_row", how="left"
-    )
-    if override is not None:
-        value = float(override)
-        return joined.drop("_chosen_level").with_columns(
-            pl.lit(value).alias(name),
-            pl.lit(value).alias(f"{name}_low"),
-            pl.lit(value).alias(f"{name}_high"),
-            pl.lit(None, dtype=pl.String).alias(f"{name}_claim_id"),
-            pl.lit("override").alias(f"{name}_origin"),
-        )
-    default, default_low, default_high = _default_expr(parameter, joined)
-    from_claim = pl.col(f"{name}_claim_id").is_not_null()
-    specific = _specific_default(parameter, joined)
-    if specific is not None:
-        # A default for this row's chip family (say) is more specific than a method claim
-        # that names no chip: Epoch's V100 power multiplier beats its general 1.8.
-        general = (pl.col("_chosen_level") == 3) & pl.col(f"{name}_qualifier").is_null()
-        from_claim = from_claim & ~(general & specific.is_not_null()).fill_null(False)
-    return joined.with_columns(
-        pl.when(from_claim).then(pl.col(name)).otherwise(default).alias(name),
-        pl.when(from_claim).then(pl.col(f"{name}_low")).otherwise(default_low).alias(f"{name}_low"),
-        pl.when(from_claim)
-        .then(pl.col(f"{name}_high"))
-        .otherwise(default_high)
-        .alias(f"{name}_high"),
-        pl.when(from_claim)
-        .then(pl.lit("claim: ") + pl.col(f"{name}_claim_id"))
-        .otherwise(pl.lit(f"default: {parameter.citation}"))
-        .alias(f"{name}_origin"),
-        *(
-            pl.when(from_claim).then(pl.col(f"{name}_{part}")).alias(f"{name}_{part}")
-            for part in ("claim_id", "qualifier", "stated_on")
-        ),
-    ).drop("_chosen_level")
 
 
 def is_chip_level_price(qualifier: pl.Expr) -> pl.Expr:

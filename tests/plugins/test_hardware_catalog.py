@@ -5,12 +5,14 @@ conversion and the order of precisions for peak FLOP/s (shared/reference/epoch/M
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import polars as pl
 import pytest
 
-from costboard.plugins import hardware
+from costboard.plugins import default_compute_6nd, hardware
+from costboard.plugins.parameters import Parameters, table
 from costboard.testing import claim, make_evidence
 
 D = dt.date
@@ -173,6 +175,40 @@ def test_peak_flops_follow_epochs_order_of_precisions() -> None:
     assert peak("a100-40", ("fp16", 78e12), ("fp32", 19.5e12)) == 19.5e12  # fp16: TPUs only
     assert peak("tpu4", ("fp16", 275e12), ("fp32", 1e12)) == 275e12
     assert peak("tpu1", ("int8", 92e12), ("fp32", 1e12)) == 92e12  # TPU v1 counts int8
+
+
+PEAK_CASES = [
+    ("a100-40", (("fp16", 78e12), ("fp32", 19.5e12)), 19.5e12),  # a GPU's plain FP16: never
+    ("a100-40", (("tf32", 156e12), ("fp16", 78e12)), 156e12),
+    ("a100-40", (("bf16", 312e12), ("fp16", 78e12)), 312e12),
+    ("tpu4", (("fp16", 275e12), ("fp32", 1e12)), 275e12),  # a TPU's FP16 before its FP32
+    ("tpu1", (("int8", 92e12), ("fp32", 1e12)), 92e12),
+    ("a100-40", (("fp8", 624e12),), None),  # no precision Epoch uses: none
+]
+
+
+@pytest.mark.parametrize(("chip", "precisions", "expected"), PEAK_CASES)
+def test_compute_6nd_takes_the_same_peak_as_the_hardware_catalog(
+    chip: str, precisions: tuple[tuple[str, float], ...], expected: float | None
+) -> None:
+    """One rule for a chip's peak: compute_6nd's parameter and the chip-hours that
+    amortized_hardware_energy derives from compute (hardware.peak_flops) never differ."""
+    assert peak(chip, *precisions) == expected
+    specs = [
+        claim(chip, "peak_flops", "spec", v, D(2020, 1, 1), qualifier=q, claim_id=f"{chip}-{q}")
+        for q, v in precisions
+    ]
+    flop = claim("m", "training_flop", "final_run", 1e24, D(2020, 1, 1), qualifier=chip)
+    evidence = make_evidence(
+        [claim("m", "gpu_count", "final_run", 1, D(2020, 1, 1), qualifier=chip), flop, *specs],
+        subjects=CHIPS,
+        today=TODAY,
+    )
+    params = Parameters(table(*default_compute_6nd.PARAMETERS))
+    estimates = default_compute_6nd.estimate(evidence, params)
+    row = estimates.filter(pl.col("subject") == "m").sort("as_of").row(-1, named=True)
+    used = json.loads(row["parameters"])["peak_flops"]["value"]
+    assert used == (default_compute_6nd.PEAK_FLOPS.value if expected is None else expected)
 
 
 def test_a_price_that_cannot_be_put_in_three_year_terms_yields_to_the_next_vendors() -> None:

@@ -22,7 +22,7 @@ import polars as pl
 
 from costboard.dashboard import hover as hover_text
 from costboard.dashboard.claim_display import with_display_columns
-from costboard.plugins.evidence import middle
+from costboard.warehouse.point_value import claim_point
 from costboard.warehouse.validate_claims import NOT_EVIDENCE_STATUSES
 
 CLAIM_COLOUR: Final = "#111111"
@@ -90,9 +90,11 @@ def marker_style(claims: pl.DataFrame) -> pl.DataFrame:
 
 def claim_trace(claims: pl.DataFrame, subject: str) -> go.Scatter:
     """The claims of one chart as one scatter trace (``meta.kind == "claims"``), each claim's
-    low–high range as an error bar. The point is the evidence frame's (``evidence.middle``)."""
+    low–high range as an error bar. The point is the warehouse's (``point_value.claim_point``)."""
     rows = (
-        marker_style(with_display_columns(claims)).with_columns(middle().alias("point")).to_dicts()
+        marker_style(with_display_columns(claims))
+        .with_columns(claim_point().alias("point"))
+        .to_dicts()
     )
     points = [r["point"] for r in rows]
     return go.Scatter(

@@ -14,11 +14,10 @@ import polars as pl
 
 from costboard.dashboard import hover
 from costboard.dashboard.figures import PALETTE, log_ticks
+from costboard.warehouse.validate_claims import NOT_EVIDENCE_STATUSES
 
 #: Marker symbols by the bound on the figure's size: a floor points up, a ceiling down.
 SYMBOLS = {"lower": "triangle-up", "upper": "triangle-down"}
-#: Claims that are not evidence: drawn crossed out.
-CROSSED_OUT = ("misattributed", "retracted")
 CROSS_COLOUR = "#c62828"
 #: Where a column's claims and estimates sit, as offsets from the column's centre.
 CLAIMS_SPAN, ESTIMATES_SPAN = (-0.44, -0.2), (0.14, 0.44)
@@ -143,7 +142,8 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
                 meta={"kind": "legend"},
             )
         )
-    crossed = placed.filter(pl.col("status").is_in(CROSSED_OUT))
+    # Claims that are never evidence are drawn crossed out.
+    crossed = placed.filter(pl.col("status").is_in(NOT_EVIDENCE_STATUSES))
     if not crossed.is_empty():
         result.add_trace(
             go.Scatter(

@@ -40,6 +40,7 @@ from typing import Final
 import polars as pl
 
 from costboard.plugins import evidence_dates, provenance
+from costboard.warehouse import point_value
 from costboard.warehouse.tables import CLAIMS, PRICES, SUBJECTS
 
 #: The subject that holds the cost methods' parameters (Epoch AI's depreciation rate, PUE, ...).
@@ -131,15 +132,10 @@ def _conform(frame: pl.DataFrame | None, columns: dict[str, pl.DataType]) -> pl.
 def middle(value: str = "value", low: str = "low", high: str = "high") -> pl.Expr:
     """A claim's point value: its value, else the geometric middle of its range, else either end.
 
-    The same rule as the ``reconciliation`` view's ``claim_value``.
+    The warehouse's rule (:func:`costboard.warehouse.point_value.claim_point`, the SQL
+    ``claim_point`` macro's polars form), under the name the estimators know it by.
     """
-    both_positive = (pl.col(low) > 0) & (pl.col(high) > 0)
-    return pl.coalesce(
-        pl.col(value),
-        pl.when(both_positive).then((pl.col(low) * pl.col(high)).sqrt()),
-        pl.col(low),
-        pl.col(high),
-    )
+    return point_value.claim_point(value, low, high)
 
 
 def point_and_range() -> tuple[pl.Expr, pl.Expr, pl.Expr]:

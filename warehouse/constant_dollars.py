@@ -1,7 +1,8 @@
 """Constant dollars: estimates and claims in dollars of a chosen month.
 
-The rule lives in SQL, once (sql/16-20: the ``price_index`` view and the ``price_index_at``,
-``constant_usd``, ``estimates_in_usd_of`` and ``claims_in_usd_of`` macros), so ``costboard
+The rule lives in SQL, once (sql/27 and sql/30-34: the ``price_index`` view, ``price_index_at``,
+``constant_usd``, the core ``usd_conversion`` and the ``estimates_in_usd_of`` and
+``claims_in_usd_of`` macros over it), so ``costboard
 sql``, any DuckDB client, the API and the overview cannot disagree. This module only calls
 those macros for the dashboard's reads and turns their failures into one error type.
 

@@ -41,6 +41,7 @@ import polars as pl
 from costboard.warehouse.claim_text import bounded_expr, dollar_text, stated_on_expr
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.lake import LAKE
+from costboard.warehouse.point_value import claim_point
 
 #: The columns :func:`ladder` returns, in order.
 COLUMNS: Final = (
@@ -201,17 +202,8 @@ def _claims(
     frame = frame.with_columns(
         expression.alias(c) for c, expression in _CLAIM_DEFAULTS.items() if c not in optional
     )
-    point = pl.coalesce(
-        pl.col("value"),
-        # The reconciliation view's rule for a claim that gave only a range.
-        pl.when((pl.col("low") > 0) & (pl.col("high") > 0)).then(
-            (pl.col("low") * pl.col("high")).sqrt()
-        ),
-        pl.col("low"),
-        pl.col("high"),
-    )
     return frame.with_columns(
-        point.alias("value"),
+        claim_point().alias("value"),
         pl.lit("claim").alias("kind"),
         pl.lit(None, dtype=pl.String).alias("estimator"),
         pl.lit(None, dtype=pl.String).alias("estimator_version"),

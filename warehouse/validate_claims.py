@@ -58,7 +58,8 @@ from costboard.warehouse.vocabulary import BUILT_IN, Vocabulary
 BOUNDS: Final = ("exact", "approximate", "lower", "upper")
 SOURCE_KINDS: Final = ("primary", "analysis", "secondary")
 STATUSES: Final = ("current", "disputed", "misattributed", "retracted")
-#: Statuses whose claims never enter the evidence (plugins/provenance.py).
+#: Statuses whose claims never enter the evidence: the one list (plugins/provenance.py, the
+#: dashboard's crossed-out markers; the SQL macro never_evidence, held equal by a test).
 NOT_EVIDENCE_STATUSES: Final = ("misattributed", "retracted")
 
 #: A claims file has the stored claim columns except what ingest derives: the figures as

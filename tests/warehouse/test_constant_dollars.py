@@ -28,6 +28,10 @@ NEW_OBJECTS = {
     "macro price_index_at",
     "macro is_dollars",
     "macro constant_usd",
+    "macro usd_target",
+    "macro usd_priced_in",
+    "macro usd_conversion",
+    "macro in_usd",
     "macro estimates_in_usd_of",
     "macro claims_in_usd_of",
 }
@@ -159,9 +163,10 @@ def downgrade(config: WarehouseConfig) -> None:
     """The warehouse as a costboard without constant dollars made it."""
     with lake.connect(config, read_only=False) as connection:
         connection.execute("BEGIN TRANSACTION")
-        for name in ["claims_in_usd_of", "estimates_in_usd_of"]:
+        for name in ["claims_in_usd_of", "estimates_in_usd_of", "usd_target"]:
             connection.execute(f"DROP MACRO TABLE {name}")
-        for name in ["constant_usd", "is_dollars", "price_index_at"]:
+        scalar = ["in_usd", "usd_conversion", "usd_priced_in", "constant_usd", "is_dollars"]
+        for name in [*scalar, "price_index_at"]:
             connection.execute(f"DROP MACRO {name}")
         connection.execute("DROP VIEW price_index")
         connection.execute("CALL lake.set_commit_message('tests', 'downgrade')")

@@ -1,7 +1,7 @@
 -- claims: the current claims with their source, and how each reached us (bound, source_kind,
 -- cites, status, outlet), with the defaults filled in for rows written before those existed.
 -- Evidence time: after SET VARIABLE evidence_until = DATE 'YYYY-MM-DD' only the claims stated
--- on or before that day (unset: all of them).
+-- on or before that day (unset: all of them): known_by_evidence_date.
 CREATE VIEW claims AS
 SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier,
        c.value, c.low, c.high, c.unit,
@@ -13,4 +13,4 @@ SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier,
        coalesce(c.status, 'current') AS status, c.status_note
 FROM claim_records AS c
 LEFT JOIN sources AS s USING (source_url)
-WHERE c.stated_on <= coalesce(getvariable('evidence_until')::DATE, DATE '9999-12-31');
+WHERE known_by_evidence_date(c.stated_on);

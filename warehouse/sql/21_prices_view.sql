@@ -1,7 +1,7 @@
 -- prices: daily market data per ticker, with where each row came from.
 -- Evidence time: after SET VARIABLE evidence_until = DATE 'YYYY-MM-DD' only the prices dated
--- on or before that day (unset: all of them). The same comparison as the claims view's.
+-- on or before that day (unset: all of them): known_by_evidence_date.
 CREATE VIEW prices AS
 SELECT ticker, date, open, high, low, close, adj_close, volume, adjusted, source_url
 FROM price_records
-WHERE date <= coalesce(getvariable('evidence_until')::DATE, DATE '9999-12-31');
+WHERE known_by_evidence_date(date);

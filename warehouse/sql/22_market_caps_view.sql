@@ -2,14 +2,14 @@
 -- than every shares claim for its ticker uses the earliest one (shares move slowly); the
 -- claim used is named in shares_claim_id so the number can be traced.
 -- Evidence time: after SET VARIABLE evidence_until = DATE 'YYYY-MM-DD' only the prices dated
--- and the shares claims stated on or before that day (unset: all of them). The same
--- comparison as the claims and prices views'.
+-- and the shares claims stated on or before that day (unset: all of them):
+-- known_by_evidence_date, as in the claims and prices views.
 CREATE VIEW market_caps AS
 WITH shares AS (
     SELECT subject AS ticker, stated_on, value AS shares_outstanding, claim_id
     FROM claim_records
     WHERE metric = 'shares_outstanding' AND value IS NOT NULL
-      AND stated_on <= coalesce(getvariable('evidence_until')::DATE, DATE '9999-12-31')
+      AND known_by_evidence_date(stated_on)
     QUALIFY row_number() OVER (PARTITION BY subject, stated_on ORDER BY claim_id) = 1
 ), earliest AS (
     SELECT ticker, arg_min(shares_outstanding, stated_on) AS shares_outstanding,
@@ -23,4 +23,4 @@ SELECT p.ticker, p.date, p.close, p.adjusted,
 FROM price_records AS p
 ASOF LEFT JOIN shares AS s ON p.ticker = s.ticker AND p.date >= s.stated_on
 LEFT JOIN earliest AS e ON p.ticker = e.ticker
-WHERE p.date <= coalesce(getvariable('evidence_until')::DATE, DATE '9999-12-31');
+WHERE known_by_evidence_date(p.date);

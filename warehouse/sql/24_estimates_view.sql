@@ -5,7 +5,7 @@
 -- assumed lists what the estimate assumed in place of the subject's own evidence.
 -- Evidence time: after SET VARIABLE evidence_until = DATE 'YYYY-MM-DD' only the estimates at
 -- evidence dates (as_of) on or before that day, which used only claims stated by then
--- (unset: all of them). The same comparison as the claims view's.
+-- (unset: all of them): known_by_evidence_date.
 -- estimates_input_snapshot (a variable too, set by `costboard estimate --explain --as-of`)
 -- reads the estimates of that evidence snapshot in place of the latest one.
 CREATE VIEW estimates AS
@@ -16,4 +16,4 @@ SELECT subject, as_of, estimator, estimator_version, metric, scope,
 FROM estimate_records
 WHERE input_snapshot_id = coalesce(getvariable('estimates_input_snapshot')::BIGINT,
                                    (SELECT max(input_snapshot_id) FROM estimate_records))
-  AND as_of <= coalesce(getvariable('evidence_until')::DATE, DATE '9999-12-31');
+  AND known_by_evidence_date(as_of);

@@ -2,19 +2,19 @@
 -- at the claim's date: the estimator's latest estimate at or before it (an estimate holds
 -- until the subject's next evidence date, and used only evidence public by then; a claim left
 -- out of the evidence has no evidence date of its own). claim_value is the
--- claim's value, or the geometric middle of its range when it gave only a range.
+-- claim's point (claim_point: its value, or the geometric middle of its range when it gave
+-- only a range).
 -- ratio = claim_value / estimate. inside_range says whether the claim agrees with the
 -- estimate's [low, high], by the claim's bound: an exact or approximate figure lies inside it;
 -- a lower bound ("more than $500M") agrees when the range reaches above it (high >= value);
 -- an upper bound ("up to $944M") when it reaches below it (low <= value). status says whether
--- the claim is current, disputed, misattributed or retracted (the last two are not evidence).
+-- the claim is current, disputed, misattributed or retracted (the last two are never evidence:
+-- never_evidence).
 CREATE VIEW reconciliation AS
 WITH claim_points AS (
     SELECT claim_id, subject, metric, scope, qualifier, claimant, stated_on, unit, bound, status,
            low AS claim_low, high AS claim_high,
-           coalesce(value,
-                    CASE WHEN low > 0 AND high > 0 THEN sqrt(low * high) END,
-                    low, high) AS claim_value
+           claim_point(value, low, high) AS claim_value
     FROM claims
 )
 SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier, c.claimant, c.stated_on,

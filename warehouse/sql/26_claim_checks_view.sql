@@ -12,13 +12,11 @@
 --                          for its subject (only when the warehouse has estimates at all)
 --   outside_all_estimates  outside every comparable estimate's range at its date, by its bound
 --                          (the reconciliation view's inside_range)
--- A claim's point is its value, else the geometric middle of its range (as in reconciliation).
+-- A claim's point is claim_point's (as in reconciliation).
 CREATE VIEW claim_checks AS
 WITH points AS (
     SELECT claim_id, subject, metric, scope, unit, stated_on, source_kind, cites, status,
-           coalesce(value,
-                    CASE WHEN low > 0 AND high > 0 THEN sqrt(low * high) END,
-                    low, high) AS point
+           claim_point(value, low, high) AS point
     FROM claims
 ), matches AS (
     SELECT c.claim_id, 'matches_other_subject' AS check,
@@ -32,7 +30,7 @@ WITH points AS (
      AND o.stated_on <= c.stated_on
      AND abs(c.point - o.point) <= 0.02 * abs(o.point)
      AND o.source_kind IS DISTINCT FROM 'secondary'
-     AND o.status NOT IN ('misattributed', 'retracted')
+     AND NOT never_evidence(o.status)
     WHERE c.unit = 'usd' AND c.point <> 0 AND c.source_kind IS DISTINCT FROM 'primary'
 ), cited AS (
     SELECT c.claim_id, c.point, c.metric, unnest(c.cites) AS cited_id

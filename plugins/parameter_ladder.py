@@ -21,17 +21,10 @@ if TYPE_CHECKING:
     from costboard.plugins.evidence import Evidence
     from costboard.plugins.parameters import Parameter
 
+#: What every level of the ladder gives for a row: a figure and the claim that carries it.
+_FIGURE: Final = ("value", "low", "high", "claim_id", "qualifier", "stated_on")
 #: The columns a catalog's ``choose`` returns, one row per ``_row`` it has a figure for.
-CATALOG_COLUMNS: Final = (
-    "_row",
-    "value",
-    "low",
-    "high",
-    "claim_id",
-    "qualifier",
-    "stated_on",
-    "origin",
-)
+CATALOG_COLUMNS: Final = ("_row", *_FIGURE, "origin")
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,17 +79,7 @@ _CATALOG_SCHEMA: Final = {
 }
 
 
-_CANDIDATE_COLUMNS: Final = (
-    "_row",
-    "value",
-    "low",
-    "high",
-    "claim_id",
-    "qualifier",
-    "scope",
-    "subject",
-    "stated_on",
-)
+_CANDIDATE_COLUMNS: Final = ("_row", *_FIGURE, "scope", "subject")
 
 
 #: The ladder's level of method claims (own claims 1, the catalog 2, chip claims 3).

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from costboard.warehouse.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
-    from costboard.plugins.manager import PluginRecord
+    from costboard.plugins.loading import PluginRecord
 
 
 class Named(Protocol):

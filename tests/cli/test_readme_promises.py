@@ -6,13 +6,13 @@ Each test is named after the README sentence it checks. Two of them found a prom
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from costboard.warehouse.readers import LARGE_FILE_BYTES
 from costboard.warehouse.writer import TableChanges
 from tests import postgres_server
 from tests.conftest import REPO, CliCall, write
+from tests.waiting import until
 
 SEED = REPO / "warehouse" / "seed"
 #: DeepSeek's own figure: 2.788M H800 GPU-hours at $2 per GPU-hour.
@@ -99,24 +100,35 @@ def test_one_writer_at_a_time_a_held_write_lock_makes_a_writer_give_up_with_writ
 
 LOGGED_INGEST = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from pathlib import Path
+    import filelock
     from costboard.warehouse import ingest
     from costboard.warehouse.config import WarehouseConfig
-    home, claims, log, go = sys.argv[1:]
+    home, claims, log, refused = sys.argv[1:]
     original = ingest.write_batch
+    acquire = filelock.FileLock.acquire
+
+    def noted(self, *args, **kwargs):  # one try first: a refusal is written to `refused`
+        if Path(self.lock_file).name == "write.lock":
+            try:
+                return acquire(self, timeout=0)
+            except filelock.Timeout:
+                with open(refused, "a") as out:
+                    out.write(f"refused {claims}\\n")
+        return acquire(self, *args, **kwargs)
 
     def logged(connection, batch, progress=None):  # the body, inside the write transaction
         with open(log, "a") as out:
             out.write(f"start {claims}\\n")
-        while not Path(go).exists():
-            time.sleep(0.02)
+        sys.stdin.readline()  # held here until the test writes "go"
         changes = original(connection, batch, progress)
         with open(log, "a") as out:
             out.write(f"end {claims}\\n")
         return changes
 
     ingest.write_batch = logged
+    filelock.FileLock.acquire = noted
     print("ready", flush=True)
     ingest.ingest(WarehouseConfig.resolve(home), [Path(claims)], message=claims)
     """
@@ -129,29 +141,41 @@ def test_one_writer_at_a_time_two_concurrent_ingests_are_serialised_into_whole_s
 ) -> None:
     ingest.ingest(config, [write(tmp_path / "s.csv", "subject,kind\nm1,model\n")], message="s")
     before = snapshot_ids(config)
-    log, go = tmp_path / "log", tmp_path / "go"
+    log, refused = tmp_path / "log", tmp_path / "refused"
     files = [claims_file(tmp_path / "a.csv", "a", 1), claims_file(tmp_path / "b.csv", "b", 2)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", LOGGED_INGEST, str(config.home), str(f), str(log), str(go)],
+            [sys.executable, "-c", LOGGED_INGEST, str(config.home), str(f), str(log), str(refused)],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for f in files
     ]
+
+    def entered() -> list[str]:
+        return log.read_text().splitlines() if log.exists() else []
+
     try:
         for process in processes:
             assert process.stdout is not None and process.stdout.readline() == "ready\n"
-        # Both are writing now: the first is inside its transaction, held there until `go`.
-        deadline = time.monotonic() + 120
-        while not (log.exists() and log.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert log.exists(), "no writer got in"
-        time.sleep(1.5)  # room for the second writer to get in too, if the lock let it
-        assert len(log.read_text().splitlines()) == 1, "two writers were in at once"
+        # Both are writing now: the first is inside its transaction, held there until "go".
+        until(entered, timeout=120, message="no writer got in")
+        # The second writer has tried the lock and been refused (or, if the lock let it, got
+        # in): an event either way, so no time is allowed for it to get in.
+        until(
+            lambda: refused.exists() or len(entered()) > 1,
+            timeout=120,
+            message="the second writer neither got in nor was refused the lock",
+        )
+        assert len(entered()) == 1, "two writers were in at once"
     finally:
-        go.touch()
+        for process in processes:  # both told "go" first: the one still waiting reads it later
+            with contextlib.suppress(BrokenPipeError):
+                assert process.stdin is not None
+                process.stdin.write("go\n")
+                process.stdin.flush()
         outcomes = [process.communicate(timeout=120) for process in processes]
     assert [p.returncode for p in processes] == [0, 0], outcomes
     events = [line.split() for line in log.read_text().splitlines()]

@@ -4,6 +4,7 @@ dashboard beyond localhost."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -16,21 +17,41 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from click.testing import CliRunner
 from flask_caching.backends import SimpleCache
+from werkzeug.test import TestResponse
 
 from costboard.cli import main
 from costboard.dashboard import server
 from costboard.dashboard.app import create_app
 from costboard.warehouse.config import WarehouseConfig
 from tests import postgres_server
-from tests.auth_support import add_user, free_port, process_tree_command_lines, serving, stop
+from tests.auth_support import (
+    Answer,
+    add_user,
+    free_port,
+    process_tree_command_lines,
+    serving,
+    stop,
+)
 from tests.browser.support import dashboard_home
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 
 DEVELOPMENT_WARNING = "development server"
+
+
+def worker_holds(arbiter: int, client_port: int) -> bool:
+    """True once a process under ``arbiter`` (a gunicorn worker) holds the connection that
+    ``client_port`` opened, i.e. has accepted it."""
+    for process in psutil.Process(arbiter).children(recursive=True):
+        for connection in process.net_connections(kind="tcp"):
+            if connection.raddr and connection.raddr.port == client_port:
+                return True
+    return False
 
 
 def get(url: str) -> dict:
@@ -55,15 +76,19 @@ def test_two_workers_answer_share_the_cache_and_exit_cleanly(served_home: Path) 
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+
+    def newest_once_listening() -> int | None:
+        assert server.poll() is None, "costboard serve exited"
+        return get(base + "/api/snapshots")["latest"]
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                newest = get(base + "/api/snapshots")["latest"]
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.25)
+        newest = until(
+            newest_once_listening,
+            timeout=60,
+            message="costboard serve did not answer",
+            every=0.25,
+            ignoring=(OSError,),
+        )
         answers = [get(f"{base}/api/estimates?subject=deepseek&as_of={newest}") for _ in range(6)]
         assert all(a == answers[0] for a in answers) and answers[0]["estimates"]
         cached = list((home / "cache" / "dashboard").glob("*"))
@@ -103,9 +128,24 @@ def test_a_request_in_flight_finishes_when_the_server_is_told_to_stop(
     answers: list = []
     with serving(served_home, tmp_path / "serve.log") as served:
         path = "/api/sql?" + urllib.parse.urlencode({"q": query})
-        asking = threading.Thread(target=lambda: answers.append(served.request("GET", path)))
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=60)
+        connection.connect()
+        client_port = connection.sock.getsockname()[1]
+
+        def ask() -> None:
+            connection.request("GET", path)
+            answer = connection.getresponse()
+            answers.append(Answer(answer.status, dict(answer.getheaders()), answer.read()))
+
+        asking = threading.Thread(target=ask)
         asking.start()
-        time.sleep(1.0)
+        # In flight means a worker has accepted the connection (a connection still in the
+        # listen queue is no worker's, and a stop may drop it): wait for that, not for a time.
+        until(
+            lambda: worker_holds(served.process.pid, client_port),
+            timeout=60,
+            message=lambda: "no worker accepted the request:\n" + served.output,
+        )
         signalled = time.monotonic()
         status = stop(served)
         asking.join()
@@ -128,8 +168,14 @@ def test_healthz_answers_503_and_says_nothing_else_when_the_warehouse_is_unreada
     client = app.server.test_client()
     assert client.get("/healthz").status_code == 200
     (home / "catalog.sqlite").write_bytes(b"not a catalog any more")
-    time.sleep(1.1)  # the newest snapshot id is trusted for one second (snapshots.py)
-    answer = client.get("/healthz")
+
+    # The newest snapshot id is trusted for one second (snapshots.py): until then /healthz
+    # still answers from it; after, it reads the catalog and finds it broken.
+    def once_not_ok() -> TestResponse | None:
+        answer = client.get("/healthz")
+        return answer if answer.status_code != 200 else None
+
+    answer = until(once_not_ok, timeout=60, message="/healthz kept answering 200, catalog broken")
     assert answer.status_code == 503
     assert answer.get_json() == {"status": "unavailable"}
 

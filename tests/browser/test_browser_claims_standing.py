@@ -3,6 +3,10 @@ is listed with its reason, and its marker on the chart is crossed out.
 
 Expected values are typed in from the seed (warehouse/seed/claims.csv, the news reports of
 ../shared/reference/costfacts.md section 8), never read from the server under test.
+
+Layer: the browser (what a person sees). The standing as read: tests/warehouse/
+test_claim_standing.py; the dashboard's figures and tables without a browser:
+tests/dashboard/test_claim_standing.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """Claims as analysts meet them, on the dashboard: the overview's table of every claim with its
 standing, the chart's markers by bound and status, the claims page's new columns and the
-market page's bounded figures."""
+market page's bounded figures.
+
+Layer: what the dashboard draws from the standing (no browser). The standing itself, as the
+CLI and API read it: tests/warehouse/test_claim_standing.py; in Chromium:
+tests/browser/test_browser_claims_standing.py."""
 
 from __future__ import annotations
 

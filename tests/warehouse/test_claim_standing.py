@@ -1,5 +1,9 @@
 """Every claim of a subject, with whether it is evidence and what the checks found, in
-`costboard estimate --explain` and `/api/claims` (plugins/claim_standing.py), on the demo."""
+`costboard estimate --explain` and `/api/claims` (plugins/claim_standing.py), on the demo.
+
+Layer: the standing as read (CLI and API). The dashboard's table and markers are in
+tests/dashboard/test_claim_standing.py, the same in Chromium in
+tests/browser/test_browser_claims_standing.py."""
 
 from __future__ import annotations
 

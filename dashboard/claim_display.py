@@ -13,7 +13,7 @@ from typing import Final
 
 import polars as pl
 
-from costboard.warehouse.claim_text import bounded_expr, stated_on_expr
+from costboard.warehouse.claim_text import bounded_expr, evidence_text_expr, stated_on_expr
 
 #: Units shown without a suffix (as :func:`costboard.dashboard.components.human` does).
 _BARE_UNITS: Final = ("ratio", "count")
@@ -84,12 +84,8 @@ def source_label_expr() -> pl.Expr:
 
 
 def evidence_expr() -> pl.Expr:
-    """ "yes", or "no: <why the provenance rule leaves the claim out>"."""
-    return (
-        pl.when(pl.col("in_evidence"))
-        .then(pl.lit("yes"))
-        .otherwise(pl.lit("no: ") + pl.col("excluded_because").fill_null("not evidence"))
-    )
+    """ "yes", or "no: <why the provenance rule leaves the claim out>" (claim_text's rule)."""
+    return evidence_text_expr(pl.col("in_evidence"), pl.col("excluded_because"))
 
 
 def with_display_columns(claims: pl.DataFrame) -> pl.DataFrame:

@@ -99,3 +99,14 @@ def claim_figure_expr() -> pl.Expr:
     )
     text = pl.coalesce(figure_expr(pl.col("value"), unit), span)
     return bounded_expr(text, pl.col("bound"))
+
+
+def evidence_text_expr(in_evidence: pl.Expr, excluded_because: pl.Expr) -> pl.Expr:
+    """Whether a claim is evidence, for people: "yes", or "no: <why it is left out>" (the
+    columns plugins/claim_standing.py gives every claim). ``--explain`` and the dashboard's
+    tables both read it here, so the two say the same."""
+    return (
+        pl.when(in_evidence)
+        .then(pl.lit("yes"))
+        .otherwise(pl.lit("no: ") + excluded_because.fill_null("not evidence"))
+    )

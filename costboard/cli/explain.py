@@ -47,7 +47,11 @@ def claims_table(connection: duckdb.DuckDBPyConnection, subject: str) -> pl.Data
     provenance rule leaves out of the evidence too (plugins/claim_standing.py), figures with
     their bounds and dates at their precision."""
     from costboard.plugins.claim_standing import subject_claims
-    from costboard.warehouse.claim_text import claim_figure_expr, stated_on_expr
+    from costboard.warehouse.claim_text import (
+        claim_figure_expr,
+        evidence_text_expr,
+        stated_on_expr,
+    )
 
     outlet = pl.col("outlet")
     return subject_claims(connection, subject).select(
@@ -65,10 +69,7 @@ def claims_table(connection: duckdb.DuckDBPyConnection, subject: str) -> pl.Data
         ).alias("who"),
         pl.col("source_kind").fill_null("unclassified").alias("kind"),
         "status",
-        pl.when(pl.col("in_evidence"))
-        .then(pl.lit("yes"))
-        .otherwise("no: " + pl.col("excluded_because"))
-        .alias("evidence"),
+        evidence_text_expr(pl.col("in_evidence"), pl.col("excluded_because")).alias("evidence"),
         pl.col("checks").fill_null(""),
     )
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from contextlib import closing
-from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -32,6 +31,9 @@ from costboard.dashboard.snapshots import CatalogCopies as CatalogCopies
 from costboard.dashboard.snapshots import alias as alias
 from costboard.dashboard.snapshots import file_cache as file_cache
 from costboard.plugins.claim_standing import subject_claims
+
+# The market page and the tests import the event window from here; its home is the plugins.
+from costboard.plugins.windows import Window as Window
 from costboard.warehouse import constant_dollars, history
 from costboard.warehouse import estimates as estimate_store
 
@@ -44,14 +46,6 @@ STANDING_COLUMNS = ("bound", "status", "status_note", "outlet", "stated_on_preci
 class NoClaimStanding(RuntimeError):
     """The snapshot predates the claim fields and the claim_checks view (written by an older
     costboard, before its warehouse was upgraded)."""
-
-
-@dataclass(frozen=True)
-class Window:
-    """An event window: from the last close before ``start`` to the last close on or before ``end``."""
-
-    start: dt.date
-    end: dt.date
 
 
 class Reader(ClaimsPageReads):
@@ -161,20 +155,7 @@ class Reader(ClaimsPageReads):
         if usd_of is not None:
             claims = self.read(snapshot_id, constant_dollars.claims, list(subjects), usd_of)
         else:
-            claims = self.frame(
-                snapshot_id,
-                """
-                SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier, c.value, c.low,
-                       c.high, c.unit, c.value_as_written, c.unit_as_written, c.claimant,
-                       c.stated_on, c.quote, c.source_url, c.source_title
-                FROM {db}.claims AS c
-                WHERE list_contains(?::VARCHAR[], c.subject)
-                  AND (c.subject, c.metric, c.scope) IN
-                      (SELECT DISTINCT subject, metric, scope FROM {db}.estimates)
-                ORDER BY c.stated_on, c.claim_id
-                """,
-                [list(subjects)],
-            )
+            claims = self.read(snapshot_id, constant_dollars.comparable_claims, list(subjects))
         # Each claim's bound, status and checks, from the one standing read the claim table
         # shows too (the constant-dollar macro knows nothing of them).
         try:

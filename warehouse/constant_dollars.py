@@ -106,6 +106,37 @@ def estimates(
     return frame.select(*VIEW_COLUMNS, "usd_of", "priced_in")
 
 
+#: What a comparable claim shows (the overview's claim markers and table).
+COMPARABLE_COLUMNS = (
+    "claim_id", "subject", "metric", "scope", "qualifier", "value", "low", "high", "unit",
+    "value_as_written", "unit_as_written", "claimant", "stated_on", "quote", "source_url",
+    "source_title",
+)  # fmt: skip
+
+
+def comparable_sql(claims: str, estimates: str, extra: Sequence[str] = ()) -> str:
+    """The one rule for comparable claims: the claims of ``claims`` (a relation; its
+    parameters come first) about the subjects of the next parameter that some estimate of
+    ``estimates`` also answers (same subject, metric and scope), oldest first."""
+    columns = ", ".join(f"c.{c}" for c in (*COMPARABLE_COLUMNS, *extra))
+    return f"""
+        SELECT {columns}
+        FROM {claims} AS c
+        WHERE list_contains(?::VARCHAR[], c.subject)
+          AND (c.subject, c.metric, c.scope) IN
+              (SELECT DISTINCT subject, metric, scope FROM {estimates})
+        ORDER BY c.stated_on, c.claim_id
+        """
+
+
+def comparable_claims(
+    connection: duckdb.DuckDBPyConnection, subjects: Sequence[str], *, database: str = LAKE
+) -> pl.DataFrame:
+    """The subjects' claims that some estimator also answers, in the dollars they were given."""
+    sql = comparable_sql(f"{database}.claims", f"{database}.estimates")
+    return connection.execute(sql, [list(subjects)]).pl()
+
+
 def claims(
     connection: duckdb.DuckDBPyConnection,
     subjects: Sequence[str],
@@ -117,16 +148,8 @@ def claims(
     constant dollars of ``month``: the overview's comparable claims, converted."""
     return _macro_frame(
         connection,
-        """
-        SELECT c.claim_id, c.subject, c.metric, c.scope, c.qualifier, c.value, c.low,
-               c.high, c.unit, c.value_as_written, c.unit_as_written, c.claimant,
-               c.stated_on, c.quote, c.source_url, c.source_title, c.usd_of, c.priced_in
-        FROM claims_in_usd_of(?) AS c
-        WHERE list_contains(?::VARCHAR[], c.subject)
-          AND (c.subject, c.metric, c.scope) IN
-              (SELECT DISTINCT subject, metric, scope FROM estimates)
-        ORDER BY c.stated_on, c.claim_id
-        """,
+        # Unqualified: the macro binds in the current database (see _use).
+        comparable_sql("claims_in_usd_of(?)", "estimates", ("usd_of", "priced_in")),
         [month, list(subjects)],
         database,
     )

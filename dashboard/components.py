@@ -32,23 +32,38 @@ class Page:
     path: str
     name: str
     title: str
+    #: The browser tab's title.
+    tab: str
 
 
-#: Every page, in the order of the navigation bar.
+#: Every page, in the order of the navigation bar: the one registry. Each page module
+#: registers itself with Dash from its entry here (:func:`registration`), so Dash's
+#: ``order`` and the nav cannot disagree.
 PAGES: tuple[Page, ...] = (
-    Page("/", "overview", "Overview"),
-    Page("/market", "market", "Market"),
-    Page("/ladder", "ladder", "Ladder"),
-    Page("/claims", "claims", "Claims"),
-    Page("/history", "history", "History"),
-    Page("/sql", "sql", "SQL"),
-    Page("/plugins", "plugins", "Plugins"),
-    Page("/what-if", "what_if", "What-if"),
+    Page("/", "overview", "Overview", "costboard · overview"),
+    Page("/market", "market", "Market", "costboard · market"),
+    Page("/ladder", "ladder", "Ladder", "costboard · ladder"),
+    Page("/claims", "claims", "Claims", "costboard · claims"),
+    Page("/history", "history", "History", "costboard · history"),
+    Page("/sql", "sql", "SQL", "costboard · SQL"),
+    Page("/plugins", "plugins", "Plugins", "costboard · plugins"),
+    Page("/what-if", "what_if", "What-if", "costboard · what-if"),
 )
 
 
 def page(name: str) -> Page:
     return next(p for p in PAGES if p.name == name)
+
+
+def registration(name: str) -> dict[str, Any]:
+    """``dash.register_page``'s arguments for page ``name``: its path, names and nav order."""
+    entry = page(name)
+    return {
+        "path": entry.path,
+        "name": entry.title,
+        "title": entry.tab,
+        "order": PAGES.index(entry),
+    }
 
 
 def reader() -> Reader:

@@ -21,7 +21,7 @@ from costboard.dashboard.claim_display import with_display_columns
 from costboard.dashboard.claim_reads import MAX_EXPORT_ROWS
 
 PAGE = "claims"
-dash.register_page(__name__, path="/claims", name="Claims", title="costboard · claims", order=2)
+dash.register_page(__name__, **ui.registration("claims"))
 
 #: Every column the grid can filter and sort on (in the warehouse), with its kind, in order.
 KINDS = {

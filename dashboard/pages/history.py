@@ -17,7 +17,7 @@ from costboard.dashboard import views
 from costboard.warehouse.history import DIFF_TABLES
 
 PAGE = "history"
-dash.register_page(__name__, path="/history", name="History", title="costboard · history", order=3)
+dash.register_page(__name__, **ui.registration("history"))
 
 LOG_COLUMNS = [
     ui.column("snapshot_id", "snapshot", kind="number", width=110),

@@ -23,7 +23,7 @@ from costboard.dashboard.ladder_figure import figure
 from costboard.warehouse import ladder
 
 PAGE = "ladder"
-dash.register_page(__name__, path="/ladder", name="Ladder", title="costboard · ladder", order=7)
+dash.register_page(__name__, **ui.registration("ladder"))
 
 TABLE_COLUMNS = [
     ui.column("figure", width=190),

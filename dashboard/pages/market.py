@@ -20,7 +20,7 @@ from costboard.dashboard.claim_display import with_display_columns
 from costboard.dashboard.data import Window
 
 PAGE = "market"
-dash.register_page(__name__, path="/market", name="Market", title="costboard · market", order=1)
+dash.register_page(__name__, **ui.registration("market"))
 
 #: The DeepSeek selloff: the window the page opens on when the data covers it.
 STORY_DAY = dt.date(2025, 1, 27)

@@ -26,7 +26,7 @@ from costboard.warehouse import constant_dollars
 from costboard.warehouse.constant_dollars import NoConstantDollars
 
 PAGE = "overview"
-dash.register_page(__name__, path="/", name="Overview", title="costboard · overview", order=0)
+dash.register_page(__name__, **ui.registration("overview"))
 
 RECONCILIATION_COLUMNS = [
     ui.column("subject", width=130),

@@ -15,7 +15,7 @@ from costboard.dashboard import components as ui
 from costboard.dashboard import estimators
 
 PAGE = "plugins"
-dash.register_page(__name__, path="/plugins", name="Plugins", title="costboard · plugins", order=5)
+dash.register_page(__name__, **ui.registration("plugins"))
 
 STATUS_COLUMNS = [
     ui.column("estimator", width=210),

@@ -16,7 +16,7 @@ from costboard.dashboard import fence
 from costboard.dashboard.api import run_sql
 
 PAGE = "sql"
-dash.register_page(__name__, path="/sql", name="SQL", title="costboard · SQL", order=4)
+dash.register_page(__name__, **ui.registration("sql"))
 
 #: (label, query) pairs offered as buttons.
 EXAMPLES: tuple[tuple[str, str], ...] = (

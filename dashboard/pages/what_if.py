@@ -19,7 +19,7 @@ from costboard.dashboard.data import default_subjects
 from costboard.plugins.parameters import Parameter
 
 PAGE = "what_if"
-dash.register_page(__name__, path="/what-if", name="What-if", title="costboard · what-if", order=6)
+dash.register_page(__name__, **ui.registration("what_if"))
 
 COMPARE_COLUMNS = [
     ui.column("subject", width=140),

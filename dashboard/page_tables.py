@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from costboard.plugins.evidence import middle
+from costboard.warehouse.point_value import claim_point
 
 # -------------------------------------------------------------------------- market
 
@@ -52,7 +52,7 @@ def window_table(moves: pl.DataFrame, groups: Sequence[str], claims: pl.DataFram
         "metric",
         "claimant",
         "stated_on",
-        middle().alias("claim_value"),
+        claim_point().alias("claim_value"),
         "claim_id",
         "source_url",
         "source_title",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from costboard.warehouse import epoch_catalog as catalog
 from costboard.warehouse import epoch_common as ec
 from costboard.warehouse.importers import Imported, ImportedTable, Importer, ImportOptions
 from costboard.warehouse.readers import RawTable
@@ -55,6 +56,24 @@ CHIP_SPECS = (
 )
 
 
+CHIPS = catalog.Catalog(
+    kind="chip",
+    importer="epoch-chips",
+    name=CHIP_NAME,
+    modified=CHIP_MODIFIED,
+    modified_formats=CHIP_DATE_FORMATS,
+    released=RELEASED,
+    developer="Manufacturer",
+    link=DATASHEET,
+    page=ec.HARDWARE_PAGE,
+    page_title="Epoch AI, Data on Machine Learning Hardware",
+    linked_title=ec.text(pl.col(CHIP_NAME), " datasheet"),
+    note=NONE,
+    figures=(*CHIP_NUMBERS, RELEASE_PRICE),
+    specs=CHIP_SPECS,
+)
+
+
 def convert_chips(table: RawTable, options: ImportOptions) -> Imported:
     ec.missing_columns(table, (*CHIP_COLUMNS, *CHIP_NUMBERS), "Epoch's ML hardware database")
     problems = ec.Problems(table)
@@ -63,66 +82,8 @@ def convert_chips(table: RawTable, options: ImportOptions) -> Imported:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("Source for the price"))
     frame = ec.parse_numbers(frame, CHIP_NUMBERS, problems)
     frame = ec.parse_numbers(frame, (RELEASE_PRICE,), problems, money=True)
-    frame = ec.parse_date(frame, CHIP_MODIFIED, CHIP_DATE_FORMATS, problems)
-    frame = ec.parse_date(frame, RELEASED, ("%Y-%m-%d",), problems)
-    problems.add(
-        frame.filter(pl.col(CHIP_NAME).is_null()),
-        CHIP_NAME,
-        pl.lit("a chip needs a name"),
-        skip=False,
-    )
-    problems.raise_errors()
-
-    frame = ec.keep_latest(frame, CHIP_NAME, CHIP_MODIFIED, problems, "chip")
-    url = ec.first_url(pl.col(DATASHEET))
-    rows = frame.with_columns(
-        ec.subject_id(pl.col(CHIP_NAME)).alias("subject"),
-        pl.col(f"__d_{CHIP_MODIFIED}").alias("stated_on"),
-        pl.coalesce(url, pl.lit(ec.HARDWARE_PAGE)).alias("source_url"),
-        pl.when(url.is_not_null())
-        .then(ec.text(pl.col(CHIP_NAME), " datasheet"))
-        .otherwise(pl.lit("Epoch AI, Data on Machine Learning Hardware"))
-        .alias("source_title"),
-        NONE.alias("note"),
-    )
-    numbers = (*CHIP_NUMBERS, RELEASE_PRICE)
-    has_figures = pl.any_horizontal(pl.col(f"__n_{c}").is_not_null() for c in numbers)
-    undated = rows.filter(pl.col("stated_on").is_null() & has_figures)
-    problems.add(
-        undated,
-        CHIP_MODIFIED,
-        pl.lit("no Last modified date: the row's figures have no evidence time; row skipped"),
-        skip=True,
-    )
-    rows = rows.filter(pl.col("stated_on").is_not_null() | ~has_figures)
-    subjects = rows.select(
-        "_row",
-        "subject",
-        pl.col(CHIP_NAME).alias("name"),
-        pl.lit("chip").alias("kind"),
-        pl.col("Manufacturer").alias("developer"),
-        pl.col(f"__d_{RELEASED}").alias("released_on"),
-    )
-    claims = ec.claims_table(
-        table,
-        rows.filter(pl.col("stated_on").is_not_null()),
-        CHIP_SPECS,
-        key=pl.concat_str(pl.lit("epoch-chips"), pl.col(CHIP_NAME), separator="\x1f"),
-        prefix="epoch",
-        located={"subject": CHIP_NAME, "stated_on": CHIP_MODIFIED, "source_url": DATASHEET},
-    )
-    located = {"subject": CHIP_NAME, "name": CHIP_NAME, "developer": "Manufacturer"}
-    return Imported(
-        [
-            ImportedTable(
-                "subjects",
-                ec.subjects_table(table, subjects, {**located, "released_on": RELEASED}),
-                subject_kind="chip",
-            ),
-            ImportedTable("claims", claims, subject_kind="chip"),
-        ],
-        skipped=problems.skipped,
-    )
+    rows = catalog.read_rows(table, CHIPS, frame, problems)
+    return catalog.imported(table, CHIPS, rows, problems)
 
 
 CHIPS_IMPORTER = Importer(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from costboard.warehouse import epoch_catalog as catalog
 from costboard.warehouse import epoch_common as ec
-from costboard.warehouse.importers import Imported, ImportedTable, Importer, ImportOptions
+from costboard.warehouse.importers import Imported, Importer, ImportOptions
 from costboard.warehouse.readers import RawTable
 
 NAME = "Model"
@@ -107,6 +108,26 @@ SPECS = (
 NOTES = ("Training compute notes", "Training time notes", "Utilization notes", "Parameters notes")
 
 
+CATALOG = catalog.Catalog(
+    kind="model",
+    importer="epoch-models",
+    name=NAME,
+    modified=MODIFIED,
+    modified_formats=DATE_FORMATS,
+    released=PUBLISHED,
+    developer="Organization",
+    link="Link",
+    page=ec.MODELS_PAGE,
+    page_title="Epoch AI, Data on AI Models",
+    linked_title=pl.coalesce(pl.col("Reference"), pl.col(NAME)),
+    note=pl.lit("Epoch AI's confidence in the row: ") + pl.col("Confidence"),
+    figures=NUMBERS,
+    specs=SPECS,
+    located={"qualifier": HARDWARE},
+    qualifier_kind="chip",
+)
+
+
 def convert(table: RawTable, options: ImportOptions) -> Imported:
     ec.missing_columns(table, (*COLUMNS, *NUMBERS), "Epoch's AI models database")
     problems = ec.Problems(table)
@@ -114,32 +135,7 @@ def convert(table: RawTable, options: ImportOptions) -> Imported:
         pl.lit(None, pl.String).alias(c) for c in (*NOTES, "Confidence") if c not in table.header
     )
     frame = ec.parse_numbers(frame, NUMBERS, problems)
-    frame = ec.parse_date(frame, MODIFIED, DATE_FORMATS, problems)
-    frame = ec.parse_date(frame, PUBLISHED, ("%Y-%m-%d",), problems)
-    problems.add(
-        frame.filter(pl.col(NAME).is_null()), NAME, pl.lit("a model needs a name"), skip=False
-    )
-    problems.raise_errors()
-
-    frame = ec.keep_latest(frame, NAME, MODIFIED, problems, "model")
-    url = ec.first_url(pl.col("Link"))
-    rows = frame.with_columns(
-        ec.subject_id(pl.col(NAME)).alias("subject"),
-        pl.col(f"__d_{MODIFIED}").alias("stated_on"),
-        pl.coalesce(url, pl.lit(ec.MODELS_PAGE)).alias("source_url"),
-        pl.when(url.is_not_null())
-        .then(pl.coalesce(pl.col("Reference"), pl.col(NAME)))
-        .otherwise(pl.lit("Epoch AI, Data on AI Models"))
-        .alias("source_title"),
-        (pl.lit("Epoch AI's confidence in the row: ") + pl.col("Confidence")).alias("note"),
-    )
-    # Without Epoch's date a figure has no evidence time: the row is reported, not guessed.
-    has_figures = pl.any_horizontal(pl.col(f"__n_{c}").is_not_null() for c in NUMBERS)
-    undated = rows.filter(pl.col("stated_on").is_null() & has_figures)
-    problems.add(
-        undated, MODIFIED, pl.lit("no Last modified date: the row's figures are skipped"), skip=True
-    )
-    rows = rows.filter(pl.col("stated_on").is_not_null() | ~has_figures)
+    rows = catalog.read_rows(table, CATALOG, frame, problems)
     # Epoch's bounds sometimes miss its own central figure: such a range is not usable.
     value, low, high = (pl.col(f"__n_{c}") for c in (COMPUTE, LOWER, UPPER))
     outside = (low > value) | (value > high) | (low > high)
@@ -157,41 +153,7 @@ def convert(table: RawTable, options: ImportOptions) -> Imported:
         ),
         skip=True,
     )
-    rows = rows.filter(~outside.fill_null(False))
-
-    subjects = rows.select(
-        "_row",
-        "subject",
-        pl.col(NAME).alias("name"),
-        pl.lit("model").alias("kind"),
-        pl.col("Organization").alias("developer"),
-        pl.col(f"__d_{PUBLISHED}").alias("released_on"),
-    )
-    claims = ec.claims_table(
-        table,
-        rows.filter(pl.col("stated_on").is_not_null()),
-        SPECS,
-        key=pl.concat_str(pl.lit("epoch-models"), pl.col(NAME), separator="\x1f"),
-        prefix="epoch",
-        located={
-            "subject": NAME,
-            "stated_on": MODIFIED,
-            "source_url": "Link",
-            "qualifier": HARDWARE,
-        },
-    )
-    located_subjects = {"subject": NAME, "name": NAME, "developer": "Organization"}
-    return Imported(
-        [
-            ImportedTable(
-                "subjects",
-                ec.subjects_table(table, subjects, {**located_subjects, "released_on": PUBLISHED}),
-                subject_kind="model",
-            ),
-            ImportedTable("claims", claims, subject_kind="model", qualifier_kind="chip"),
-        ],
-        skipped=problems.skipped,
-    )
+    return catalog.imported(table, CATALOG, rows.filter(~outside.fill_null(False)), problems)
 
 
 IMPORTER = Importer(

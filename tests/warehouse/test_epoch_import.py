@@ -6,11 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from costboard.warehouse import demo, importers, ingest, lake, readers
+from costboard.warehouse import (
+    demo,
+    epoch_catalog,
+    epoch_hardware,
+    epoch_models,
+    importers,
+    ingest,
+    lake,
+    readers,
+)
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
 from tests.conftest import CliCall, write
@@ -271,6 +281,44 @@ def test_unusable_rows_are_reported_and_skipped_never_half_imported(
             "SELECT subject FROM subjects WHERE lower(name) = 'calm' ORDER BY subject"
         ).fetchall()
     assert cased == [("CALM",), ("CaLM",)]  # names differing in case are two models
+
+
+@pytest.mark.parametrize(
+    ("files", "catalog", "name", "subject"),
+    [
+        (model_files, epoch_models.CATALOG, "GPT-4", "GPT-4"),
+        (chip_files, epoch_hardware.CHIPS, "Google TPU v4", "Google-TPU-v4"),
+    ],
+)
+def test_an_undated_row_of_either_catalog_is_skipped_where_it_is_with_its_claims(
+    config: WarehouseConfig,
+    tmp_path: Path,
+    files: Callable[..., list[Path]],
+    catalog: epoch_catalog.Catalog,
+    name: str,
+    subject: str,
+) -> None:
+    # The models and chips importers share one row-to-claims routine (epoch_catalog.py).
+    (tmp_path / "chips").mkdir()
+    chips = chip_files(tmp_path / "chips") if files is model_files else []
+    (path,) = files(tmp_path, **{f"{name}|{catalog.modified}": ""})
+    result = ingest.ingest(config, [*chips, path], message="one undated row")
+    (skipped,) = result.skipped
+    header, _ = rows_of(path.name)
+    assert (skipped.file, skipped.line, skipped.column) == (
+        str(path),
+        row_line(path, catalog.name, name),
+        header.index(catalog.modified) + 1,
+    )
+    assert "no Last modified date" in skipped.message and "row skipped" in skipped.message
+    with lake.connect(config, read_only=True) as connection:
+        (kept,) = connection.execute(
+            "SELECT count(*) FROM claims WHERE subject = ?", [subject]
+        ).fetchone()
+        (others,) = connection.execute(
+            "SELECT count(*) FROM claims WHERE subject <> ? AND claimant = 'Epoch AI'", [subject]
+        ).fetchone()
+    assert kept == 0 and others > 0
 
 
 def test_a_fine_tune_is_a_stage_with_no_chip(config: WarehouseConfig, tmp_path: Path) -> None:

@@ -105,7 +105,9 @@ def ingest_command(
         task = bar.add_task("ingest", total=2 * len(files) + 4)
 
         def step(text: str) -> None:
-            bar.update(task, description=text, advance=1)
+            # Drawn now, not at the next timed refresh: a quick step would otherwise never
+            # be shown (and the README promises the steps).
+            bar.update(task, description=text, advance=1, refresh=True)
 
         result = ingest.ingest(
             config,

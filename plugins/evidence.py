@@ -144,6 +144,21 @@ def point_and_range() -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return point, pl.coalesce("low", point), pl.coalesce("high", point)
 
 
+def chosen_claim(name: str) -> list[pl.Expr]:
+    """The columns a chosen claim becomes as the figure ``name``: its point and range
+    (``name``, ``name_low``, ``name_high``) and where it came from (``name_claim_id``,
+    ``name_qualifier``, ``name_stated_on``)."""
+    point, low, high = point_and_range()
+    return [
+        point.alias(name),
+        low.alias(f"{name}_low"),
+        high.alias(f"{name}_high"),
+        pl.col("claim_id").alias(f"{name}_claim_id"),
+        pl.col("qualifier").alias(f"{name}_qualifier"),
+        pl.col("stated_on").alias(f"{name}_stated_on"),
+    ]
+
+
 def _matches(column: str, wanted: Filter) -> pl.Expr:
     if isinstance(wanted, _Any):
         return pl.lit(True)
@@ -191,17 +206,7 @@ def pick(
         .sort("subject", "as_of", "stated_on", "claim_id")
         .unique(["subject", "as_of"], keep="last", maintain_order=True)
     )
-    point, low, high = point_and_range()
-    return chosen.select(
-        "subject",
-        "as_of",
-        point.alias(name),
-        low.alias(f"{name}_low"),
-        high.alias(f"{name}_high"),
-        pl.col("claim_id").alias(f"{name}_claim_id"),
-        pl.col("qualifier").alias(f"{name}_qualifier"),
-        pl.col("stated_on").alias(f"{name}_stated_on"),
-    )
+    return chosen.select("subject", "as_of", *chosen_claim(name))
 
 
 def spread(

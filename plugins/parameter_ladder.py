@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
-from costboard.plugins.evidence import METHOD_SUBJECT, point_and_range
+from costboard.plugins.evidence import METHOD_SUBJECT, chosen_claim
 
 if TYPE_CHECKING:
     from costboard.plugins.evidence import Evidence
@@ -203,7 +203,6 @@ def resolve(
     chosen: pl.DataFrame | None = None
     usable = [c for c in candidates if c.height]
     if usable:
-        point, low, high = point_and_range()
         chosen = (
             pl.concat(
                 [_as_candidate(c) for c in usable],
@@ -220,12 +219,7 @@ def resolve(
             .unique("_row", keep="first", maintain_order=True)
             .select(
                 "_row",
-                point.alias(name),
-                low.alias(f"{name}_low"),
-                high.alias(f"{name}_high"),
-                pl.col("claim_id").alias(f"{name}_claim_id"),
-                pl.col("qualifier").alias(f"{name}_qualifier"),
-                pl.col("stated_on").alias(f"{name}_stated_on"),
+                *chosen_claim(name),
                 pl.col("_level").alias("_chosen_level"),
                 pl.col("_origin"),
             )

@@ -289,10 +289,7 @@ def catalog_dump(config: WarehouseConfig, server: pg.Server | None) -> str | Non
         return None
     target = config.catalog.partition(":")[2]
     database = dict(part.split("=", 1) for part in target.split())["dbname"]
-    # pg_dump fences its output with a random \restrict key each run (CVE-2025-8714).
-    return "\n".join(
-        line for line in server.dump(database).splitlines() if "restrict " not in line[:12]
-    )
+    return server.comparable_dump(database)
 
 
 def everything(config: WarehouseConfig, server: pg.Server | None) -> tuple[object, ...]:

@@ -85,10 +85,8 @@ def team(postgres_server: pg.Server, tmp_path: Path) -> Iterator[Team]:
 
 
 def dump(team: Team) -> str:
-    """The catalog database as pg_dump writes it, without the random key of its ``\\restrict``
-    lines (a new one per dump)."""
-    lines = team.server.dump(team.database).splitlines()
-    return "\n".join(line for line in lines if not re.match(r"\\(un)?restrict ", line))
+    """The catalog database as pg_dump writes it, comparable between two dumps."""
+    return team.server.comparable_dump(team.database)
 
 
 def readme_grants() -> list[str]:

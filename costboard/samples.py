@@ -24,6 +24,8 @@ KNOWN_SUBJECTS: dict[str, str] = {
     "NVDA": "ticker",
     "AVGO": "ticker",
 }
+#: The date of a claim made up without one.
+DEFAULT_STATED_ON = dt.date(2025, 1, 1)
 
 
 def claim(
@@ -67,13 +69,14 @@ def make_evidence(
         "value": pl.lit(None, dtype=pl.Float64),
         "low": pl.lit(None, dtype=pl.Float64),
         "high": pl.lit(None, dtype=pl.Float64),
-        "stated_on": pl.lit(dt.date(2025, 1, 1)),
+        "stated_on": pl.lit(DEFAULT_STATED_ON),
         "claimant": pl.lit("test"),
     }
     frame = frame.with_columns(
         expression.alias(name) for name, expression in defaults.items() if name not in frame.columns
     ).with_columns(
-        pl.col("stated_on").cast(pl.Date),
+        # Some claims dated and some not: the undated ones take the default too.
+        pl.col("stated_on").cast(pl.Date).fill_null(DEFAULT_STATED_ON),
         pl.col("value", "low", "high").cast(pl.Float64),
         pl.col("qualifier").cast(pl.String),
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from costboard.warehouse import ingest, lake, readers, validate_claims
+from costboard.warehouse import currency, ingest, lake, readers, validate_claims
 from costboard.warehouse.config import WarehouseConfig
 from costboard.warehouse.errors import IngestError
 from costboard.warehouse.vocabulary import BUILT_IN, Unit, Vocabulary, merge
@@ -337,3 +337,47 @@ def test_of_two_rates_stated_the_same_day_the_greater_claim_id_is_in_force(
         claims_file(tmp_path, "claims.csv", money("yuan", "1", "cny", "2025-01-02")),
     )
     assert stored(config)["yuan"]["note"].endswith("(claim fx-cny-b)")
+
+
+# --- the module's own functions, called directly -----------------------------------------
+
+
+def test_written_in_names_the_currency_of_a_currency_unit_and_nothing_else() -> None:
+    units = pl.DataFrame({"unit": ["krw_billion", "eur", "usd", "usd_million", "gpu_hours", None]})
+    found = units.select(currency.written_in(BUILT_IN))[currency.WRITTEN_IN].to_list()
+    assert found == ["krw", "eur", None, None, None, None]
+
+
+def test_the_rates_that_can_be_in_force_take_an_ingests_new_version_over_the_stored_one(
+    config: WarehouseConfig, tmp_path: Path
+) -> None:
+    run(
+        config,
+        claims_file(
+            tmp_path,
+            "rates.csv",
+            rate("fx-eur-1", "eur", "2", "2025-01-01"),
+            rate("fx-gbp-1", "gbp", "4", "2025-01-01", status="retracted"),
+            rate("fx-jpy-1", "jpy", "0.0078125", "2025-01-01"),
+        ),
+    )
+    incoming = pl.DataFrame(
+        {
+            "claim_id": ["fx-eur-1", "fx-krw-1", "yen-cost"],
+            "subject": ["eur", "krw", "deepseek"],
+            "metric": ["exchange_rate", "exchange_rate", "training_cost"],
+            "stated_on": [dt.date(2025, 2, 1), dt.date(2025, 1, 15), dt.date(2025, 1, 2)],
+            "value": [1.0, 0.0009765625, 8.0],
+            "status": ["current", None, "current"],
+        }
+    )
+    with lake.connect(config) as connection:
+        found = currency.rates(connection, incoming)
+    # eur's stored version (2 on 1 January) is replaced by the ingest's (1 on 1 February);
+    # the retracted gbp rate and the claim that is not a rate are not there.
+    assert found.rows() == [
+        ("jpy", dt.date(2025, 1, 1), 0.0078125, "fx-jpy-1"),
+        ("krw", dt.date(2025, 1, 15), 0.0009765625, "fx-krw-1"),
+        ("eur", dt.date(2025, 2, 1), 1.0, "fx-eur-1"),
+    ]
+    assert found.columns == ["currency", "rate_on", "rate", "rate_claim_id"]

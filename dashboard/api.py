@@ -12,6 +12,11 @@
   subject with how it reached us (bound, source_kind, cites, status, outlet), whether it is
   evidence (``in_evidence``, ``excluded_because``) and its ``checks``.
 
+Numbers stay numbers; each record also carries its figures as text by warehouse/numbers.py's
+rule, the text the pages and the CLI show: a claim's ``figure`` ("> $294K", its stated digits
+kept), an estimate's ``value_text``, ``low_text`` and ``high_text`` ("$5.58M", three
+significant figures).
+
 REF is what the CLI accepts: a snapshot id, a tag, a date or timestamp, or ``latest`` (the
 default): knowledge time, what the warehouse held. ``evidence_until`` is evidence time, as the
 CLI's ``--evidence-until``: only claims stated and prices dated on or before that day, and the
@@ -33,9 +38,11 @@ from costboard.dashboard import fence
 from costboard.dashboard.data import Reader
 from costboard.plugins.claim_standing import subject_claims
 from costboard.warehouse import constant_dollars, evidence_time, odd_values
+from costboard.warehouse.claim_text import claim_figure_expr
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.history import RefError
 from costboard.warehouse.lake import CatalogUnreachable
+from costboard.warehouse.numbers import number_expr
 
 blueprint = flask.Blueprint("costboard_api", __name__, url_prefix="/api")
 
@@ -145,6 +152,7 @@ def refused(error: _Refused) -> Any:
 def claims() -> Any:
     reader, subject, snapshot_id, until = _subject_request("claims")
     frame = reader.read(snapshot_id, subject_claims, subject, evidence_until=until)
+    frame = frame.with_columns(claim_figure_expr().alias("figure"))
     return flask.jsonify(
         {
             "snapshot_id": snapshot_id,
@@ -164,6 +172,9 @@ def estimates() -> Any:
         frame = reader.estimates(snapshot_id, [subject], usd_of=month, evidence_until=until)
     except constant_dollars.NoConstantDollars as error:
         return _error(f"usd_of={usd_of}: {error}", 400)
+    frame = frame.with_columns(
+        number_expr(pl.col(c), pl.col("unit")).alias(f"{c}_text") for c in ("value", "low", "high")
+    )
     return flask.jsonify(
         {
             "snapshot_id": snapshot_id,

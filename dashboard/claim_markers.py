@@ -22,6 +22,7 @@ import polars as pl
 
 from costboard.dashboard import hover as hover_text
 from costboard.dashboard.claim_display import with_display_columns
+from costboard.warehouse.numbers import number_text
 from costboard.warehouse.point_value import claim_point
 from costboard.warehouse.validate_claims import NOT_EVIDENCE_STATUSES
 
@@ -50,7 +51,7 @@ def hover(row: Mapping[str, Any]) -> str:
     outlet = f" · {_text(row, 'outlet')}" if row.get("outlet") else ""
     written = row.get("value_as_written")
     as_written = (
-        f" ({written:g} {_text(row, 'unit_as_written')})"
+        f" ({number_text(written, stated=True)} {_text(row, 'unit_as_written')})"
         if written is not None and row.get("unit_as_written")
         else ""
     )

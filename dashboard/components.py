@@ -11,6 +11,7 @@ this same view later: the snapshot in it is always a concrete id.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -253,39 +254,24 @@ def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def human(value: float | None, unit: str | None = None) -> str:
-    """5576000 usd -> $5.58M; 1.6e9 usd -> $1.60B; 0.1947 ratio -> 0.195; 4.02e24 FLOP -> 4.02e24.
-
-    ``claim_display.human_expr`` is the same rule over frame columns.
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    sign = "-" if value < 0 else ""
-    size = abs(value)
-    if size >= 1e15:  # FLOP counts read better as powers of ten than as "4.02e+12T"
-        mantissa, exponent = f"{size:.2e}".split("e")
-        number = f"{float(mantissa):g}e{int(exponent)}"
-    else:
-        for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-            if size >= threshold:
-                number = f"{size / threshold:.3g}{suffix}"
-                break
-        else:
-            number = f"{size:.3g}"
-    if unit == "usd":
-        return f"{sign}${number}"
-    return f"{sign}{number}" + (f" {unit}" if unit and unit not in ("ratio", "count") else "")
-
-
 def column(
     field: str,
     header: str | None = None,
     *,
     kind: str = "text",
     width: int | None = None,
+    unit: str | None = None,
+    unit_field: str | None = None,
+    stated: bool = True,
     **extra: Any,
 ) -> dict[str, Any]:
-    """An AG Grid column definition with the right filter for its kind (text, number, date)."""
+    """An AG Grid column definition with the right filter for its kind (text, number, date).
+
+    A number column is written by warehouse/numbers.py's rule (its JavaScript twin
+    ``costboardNumber``): in ``unit``, or in the unit the row names in ``unit_field``; with the
+    digits as stated (``stated``: a claim's figure, a count, an id) or at three significant
+    figures (``stated=False``: an estimate, a ratio computed from others).
+    """
     definition: dict[str, Any] = {
         "field": field,
         "headerName": header or field.replace("_", " "),
@@ -298,14 +284,23 @@ def column(
         "resizable": True,
     }
     if kind == "number":
-        # On screen 5.576M rather than 5576000.0000001; a CSV keeps the number itself.
-        definition["valueFormatter"] = {"function": "costboardNumber(params.value)"}
+        # On screen $5.576M rather than 5576000.0000001; a CSV keeps the number itself.
+        definition["valueFormatter"] = {"function": number_formatter(unit, unit_field, stated)}
         definition["useValueFormatterForExport"] = False
         definition["type"] = "rightAligned"
     if width:
         definition["width"] = width
     definition.update(extra)
     return definition
+
+
+def number_formatter(unit: str | None, unit_field: str | None, stated: bool) -> str:
+    """The grid's call of ``costboardNumber`` for a number column (see :func:`column`)."""
+    if unit_field is not None:
+        unit_js = f"(params.data ? params.data[{json.dumps(unit_field)}] : null)"
+    else:
+        unit_js = json.dumps(unit)
+    return f"costboardNumber(params.value, {unit_js}, null, {json.dumps(stated)})"
 
 
 def link_column(field: str, header: str, text_field: str | None = None) -> dict[str, Any]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
 from costboard.dashboard.claim_markers import CLAIM_COLOUR, claim_trace
-from costboard.dashboard.components import human
 from costboard.dashboard.hover import escaped
+from costboard.warehouse.numbers import number_texts
 
 #: One colour per estimator (assigned in name order across the snapshot, so an estimator
 #: keeps its colour on every chart); colour-blind-safe (Okabe-Ito, then Tableau).
@@ -88,7 +89,8 @@ def panels(
 def log_ticks(values: Sequence[float], unit: str) -> tuple[list[float], list[str]]:
     """Tick positions at 1, 2 and 5 times each power of ten across ``values``, labelled for people.
 
-    Plotly's own log ticks label every digit in a one-decade range; these read "$2M, $5M, $10M".
+    Plotly's own log ticks label every digit in a one-decade range; these read "$2M, $5M, $10M"
+    (warehouse/numbers.py's rule: Plotly's own formats cannot follow it).
     """
     low, high = min(values), max(values)
     ticks = []
@@ -97,7 +99,40 @@ def log_ticks(values: Sequence[float], unit: str) -> tuple[list[float], list[str
             tick = step * 10.0**power
             if low / 1.5 <= tick <= high * 1.5:
                 ticks.append(tick)
-    return ticks, [human(t, "usd" if unit == "usd" else None) for t in ticks]
+    return ticks, number_texts(ticks, _tick_unit(unit), stated=True)
+
+
+def _tick_unit(unit: str | None) -> str | None:
+    """Ticks carry the dollar sign; any other unit is named by the axis title."""
+    return "usd" if unit == "usd" else None
+
+
+def _tick_layout(ticks: tuple[list[float], list[str]]) -> dict[str, list[Any]]:
+    """An axis's ``tickvals`` and ``ticktext``, or nothing (Plotly's own) when there are none:
+    an empty ``tickvals`` would leave the axis bare."""
+    values, labels = ticks
+    return {"tickvals": values, "ticktext": labels} if values else {}
+
+
+#: About how many ticks a linear axis gets.
+LINEAR_TICKS = 6
+
+
+def linear_ticks(values: Sequence[float], unit: str | None) -> tuple[list[float], list[str]]:
+    """Ticks at a round step (1, 2 or 5 times a power of ten) across ``values`` on a linear
+    axis, labelled by warehouse/numbers.py's rule ("-$600B", "$0", "$150")."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return [], []
+    low, high = min(finite), max(finite)
+    if high == low:
+        return [low], number_texts([low], _tick_unit(unit), stated=True)
+    raw = (high - low) / LINEAR_TICKS
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.floor(low / step)
+    ticks = [round(i * step, 12) for i in range(first, math.ceil(high / step) + 1)]
+    return ticks, number_texts(ticks, _tick_unit(unit), stated=True)
 
 
 #: The marker of an estimate that rests on an assumption (see ``estimates.assumed``).
@@ -205,13 +240,14 @@ def estimate_figure(
                 },
                 legendgroup=estimator,
                 customdata=[
-                    [
-                        human(c, panel.unit),
-                        human(lo, panel.unit),
-                        human(hi, panel.unit),
-                        _assumed_hover(a),
-                    ]
-                    for c, lo, hi, a in zip(central, low, high, assumed, strict=True)
+                    [c, lo, hi, _assumed_hover(a)]
+                    for c, lo, hi, a in zip(
+                        number_texts(central, panel.unit),
+                        number_texts(low, panel.unit),
+                        number_texts(high, panel.unit),
+                        assumed,
+                        strict=True,
+                    )
                 ],
                 hovertemplate=(
                     f"<b>{estimator}</b> v{version}<br>%{{x|%Y-%m-%d}}: %{{customdata[0]}}"
@@ -226,7 +262,7 @@ def estimate_figure(
         values += [p for p in trace.y if p is not None]
         figure.add_trace(trace)
     logarithmic = bool(values) and all(v > 0 for v in values)
-    ticks, labels = log_ticks(values, panel.unit) if logarithmic else ([], [])
+    ticks, labels = (log_ticks if logarithmic else linear_ticks)(values, panel.unit)
     figure.update_layout(
         title={"text": panel.title, "font": {"size": 15}},
         height=height,
@@ -240,11 +276,7 @@ def estimate_figure(
             "type": "log" if logarithmic else "linear",
             "title": panel.unit,
             "gridcolor": "#eef2f6",
-            **(
-                {"tickvals": ticks, "ticktext": labels}
-                if ticks
-                else {"tickprefix": "$" if panel.unit == "usd" else "", "exponentformat": "B"}
-            ),
+            **_tick_layout((ticks, labels)),
         },
     )
     return figure
@@ -271,6 +303,8 @@ def market_figure(
             (pl.col("close") / pl.col("close").first().over("ticker") * 100).alias("indexed")
         )
         column = "indexed"
+    # A close is a price as published (its digits kept), a market cap or an index computed.
+    unit, stated = ("usd", column == "close") if column != "indexed" else (None, False)
     for ticker in shown["ticker"].unique(maintain_order=True).to_list():
         one = shown.filter(pl.col("ticker") == ticker)
         figure.add_trace(
@@ -280,9 +314,9 @@ def market_figure(
                 mode="lines",
                 name=ticker,
                 meta={"kind": "ticker", "ticker": ticker},
-                hovertemplate=f"<b>{escaped(ticker)}</b> %{{x|%Y-%m-%d}}: %{{y:,.4~s}}<extra></extra>"
-                if column == "market_cap"
-                else f"<b>{escaped(ticker)}</b> %{{x|%Y-%m-%d}}: %{{y:,.2f}}<extra></extra>",
+                customdata=number_texts(one[column].to_list(), unit, stated=stated),
+                hovertemplate=f"<b>{escaped(ticker)}</b> %{{x|%Y-%m-%d}}: %{{customdata}}"
+                "<extra></extra>",
             )
         )
     if not events.is_empty():
@@ -323,8 +357,7 @@ def market_figure(
         yaxis={
             "title": MEASURES.get(measure, measure),
             "gridcolor": "#eef2f6",
-            "tickprefix": "$" if measure == "market_cap" else "",
-            "exponentformat": "B",
+            **_tick_layout(linear_ticks(shown[column].to_list(), unit)),
         },
         yaxis2={"overlaying": "y", "range": [0, 1.05], "visible": False, "fixedrange": True},
     )

@@ -111,7 +111,7 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
     scopes = scope_order(drawn)
     placed = _positions(drawn, scopes)
     placed = placed.with_columns(hover=hover_texts(placed))
-    labelled = labelled_claims(placed)
+    labelled = labelled_claims(placed, subject)
     colours = {scope: PALETTE[i % len(PALETTE)] for i, scope in enumerate(scopes)}
     result = go.Figure()
     for scope in scopes:
@@ -214,19 +214,25 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
     return result
 
 
-def labelled_claims(rungs: pl.DataFrame) -> set[str]:
+def labelled_claims(rungs: pl.DataFrame, subject: str | None = None) -> set[str]:
     """The claims whose figure is printed in the column's label lane: in each scope, one per
-    :data:`LABEL_BAND` of the log axis, the current claim whose figure is stated most often
-    (then the largest); of two chosen closer than :data:`LABEL_GAP`, the first in that order.
-    So labels do not print over each other; hover shows every claim."""
+    :data:`LABEL_BAND` of the log axis, the current claim about ``subject`` itself, given as
+    an exact figure, stated most often (then the largest); of two chosen closer than
+    :data:`LABEL_GAP`, the first in that order. So labels do not print over each other, and a
+    label is the figure as stated ("$5.576M") before a rounded retelling ("~ $6M"); hover
+    shows every claim."""
     claims = rungs.filter(pl.col("kind") == "claim").with_columns(
         position=pl.col("magnitude").log10(),
         band=(pl.col("magnitude").log10() / LABEL_BAND).floor(),
         current=pl.col("status") == "current",
+        own=pl.col("subject") == pl.lit(subject, pl.String),
+        exact=pl.col("bound").fill_null("exact") == "exact",
         times=pl.len().over("scope", "figure"),
     )
+    order = ["current", "own", "exact", "times", "magnitude"]
     chosen = (
-        claims.sort(["current", "times", "magnitude"], descending=True)
+        claims.with_columns(pl.col("own").fill_null(False))
+        .sort(order, descending=True)
         .unique(["scope", "band"], keep="first", maintain_order=True)
         .with_columns(priority=pl.int_range(pl.len()))
         .select("scope", "claim_id", "position", "priority")

@@ -1,5 +1,6 @@
 """How a claim's figure and date read in tables, the CLI and hovers: figures with their unit
-("$5.576M", "2.788M gpu_hours"), bounds shown as bounds, dates at the precision the source gave.
+("$5.576M", "2.788M gpu_hours": warehouse/numbers.py's rule, the stated digits kept), bounds
+shown as bounds, dates at the precision the source gave.
 
 "> $294K" for a lower bound ("more than"), "< $944M" for an upper bound ("up to"), "~ $1.6B"
 for an approximate figure; an exact figure is shown as it is. A claim stated as "2025-09"
@@ -13,8 +14,8 @@ from typing import Final
 
 import polars as pl
 
-#: The sign put before a figure of each bound (an exact figure has none).
-BOUND_SIGNS: Final = {"lower": "> ", "upper": "< ", "approximate": "~ ", "exact": ""}
+from costboard.warehouse.numbers import BOUND_SIGNS, number_expr
+
 _DATE_FORMATS: Final = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}
 
 
@@ -47,45 +48,10 @@ def stated_on_expr(stated_on: pl.Expr, precision: pl.Expr) -> pl.Expr:
     )
 
 
-def _scaled(amount: pl.Expr) -> pl.Expr:
-    """``294K``, ``5.576M``, ``1.6B``: the magnitude in four significant figures, no trailing
-    zeros, with a K/M/B/T suffix (no sign)."""
-    size = amount.abs()
-    steps = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
-    factor, suffix = pl.lit(1.0), pl.lit("")
-    for threshold, letter in reversed(steps):
-        factor = pl.when(size >= threshold).then(pl.lit(threshold)).otherwise(factor)
-        suffix = pl.when(size >= threshold).then(pl.lit(letter)).otherwise(suffix)
-    number = (size / factor).round_sig_figs(4).cast(pl.String).str.replace(r"\.0$", "")
-    # Past a thousand trillion (a FLOP count): scientific notation, "3.285e24".
-    exponent = (size.log10() + 1e-9).floor()  # log10(1e15) may come out a hair under 15
-    mantissa = (size / pl.lit(10.0).pow(exponent)).round_sig_figs(4).cast(pl.String)
-    scientific = pl.concat_str(
-        mantissa.str.replace(r"\.0$", ""), pl.lit("e"), exponent.cast(pl.Int64).cast(pl.String)
-    )
-    return pl.when(size >= 1e15).then(scientific).otherwise(pl.concat_str(number, suffix))
-
-
-def dollar_text(amount: pl.Expr) -> pl.Expr:
-    """``$294K``, ``$5.576M``, ``-$589B``."""
-    sign = pl.when(amount < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    return pl.concat_str(sign, pl.lit("$"), _scaled(amount))
-
-
-def figure_expr(amount: pl.Expr, unit: pl.Expr) -> pl.Expr:
-    """A figure in its base unit for people: dollars as :func:`dollar_text`, anything else as
-    ``2.788M gpu_hours`` (a ratio or count without a unit name)."""
-    amount = amount.cast(pl.Float64)
-    sign = pl.when(amount < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    named = pl.when(unit.is_in(["ratio", "count"])).then(pl.lit("")).otherwise(" " + unit)
-    other = pl.concat_str(sign, _scaled(amount), named.fill_null(""))
-    return (
-        pl.when(amount.is_null())
-        .then(None)
-        .when(unit == "usd")
-        .then(dollar_text(amount))
-        .otherwise(other)
-    )
+def figure_expr(amount: pl.Expr, unit: pl.Expr, *, stated: bool = True) -> pl.Expr:
+    """A figure with its unit for people, by the one rule of :mod:`numbers` ("$5.576M",
+    "2.788M gpu_hours", "50K" for a count): a claim's figure keeps its stated digits."""
+    return number_expr(amount, unit, stated=stated)
 
 
 def claim_figure_expr() -> pl.Expr:

@@ -38,9 +38,10 @@ from typing import Final
 import duckdb
 import polars as pl
 
-from costboard.warehouse.claim_text import bounded_expr, dollar_text, stated_on_expr
+from costboard.warehouse.claim_text import stated_on_expr
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.lake import LAKE
+from costboard.warehouse.numbers import number_expr
 from costboard.warehouse.point_value import claim_point
 
 #: The columns :func:`ladder` returns, in order.
@@ -254,19 +255,19 @@ def _estimates(
 
 
 def _figure_text() -> pl.Expr:
-    """A row for people: a claim with its bound's sign (claim_text's rule) and "loss", an
-    estimate with its range."""
-    claim = bounded_expr(dollar_text(pl.col("magnitude")), pl.col("magnitude_bound"))
+    """A row for people (warehouse/numbers.py's rule): a claim as stated, with its bound's
+    sign, and "loss"; an estimate at three figures, with its range."""
+    claim = number_expr(pl.col("magnitude"), "usd", pl.col("magnitude_bound"), stated=True)
     loss = pl.when(pl.col("loss")).then(pl.lit(" loss")).otherwise(pl.lit(""))
     has_range = pl.col("magnitude_low").is_not_null() & pl.col("magnitude_high").is_not_null()
     span = pl.concat_str(
         pl.lit(" ("),
-        dollar_text(pl.col("magnitude_low")),
+        number_expr(pl.col("magnitude_low"), "usd"),
         pl.lit(" – "),
-        dollar_text(pl.col("magnitude_high")),
+        number_expr(pl.col("magnitude_high"), "usd"),
         pl.lit(")"),
     )
-    estimate = dollar_text(pl.col("magnitude")) + pl.when(has_range).then(span).otherwise(
+    estimate = number_expr(pl.col("magnitude"), "usd") + pl.when(has_range).then(span).otherwise(
         pl.lit("")
     )
     return (pl.when(pl.col("kind") == "claim").then(claim).otherwise(estimate) + loss).alias(

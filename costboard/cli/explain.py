@@ -95,17 +95,19 @@ def _echo_estimates(
     dates = latest["as_of"].unique()
     at = f"at {dates[0]}" if dates.len() == 1 else "each estimator's latest"
     echo_frame(
-        latest.select(
-            "as_of",
-            "estimator",
-            "metric",
-            "scope",
-            "value",
-            "low",
-            "high",
-            "unit",
-            "inputs",
-            pl.col("assumed").list.join("; "),
+        readable(
+            latest.select(
+                "as_of",
+                "estimator",
+                "metric",
+                "scope",
+                "value",
+                "low",
+                "high",
+                "unit",
+                "inputs",
+                pl.col("assumed").list.join("; "),
+            )
         ),
         title=f"{subject}: estimates {at} (evidence snapshot {latest['snapshot_id'][0]}"
         + (f", evidence until {until}" if until else "")
@@ -123,10 +125,34 @@ def _echo_estimates(
         click.echo(f"no claim about {subject} has an estimate of the same metric and scope")
         return
     echo_frame(
-        reconciled.with_columns(pl.col("ratio").round(3)),
+        readable(reconciled),
         title=f"{subject}: each claim against each estimate at the claim's date "
         "(ratio = claim / estimate)",
     )
+
+
+#: Columns written as a claim's figure (its stated digits kept), and as computed figures
+#: (three significant figures), by warehouse/numbers.py's rule in the row's ``unit``.
+STATED_COLUMNS = ("claim_value", "claim_low", "claim_high")
+COMPUTED_COLUMNS = ("value", "low", "high", "estimate_value", "estimate_low", "estimate_high")
+#: Computed figures with no unit (a claim over an estimate).
+RATIO_COLUMNS = ("ratio", "log_ratio")
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s figures as people read them: "$5.576M" beside "$5.58M", never
+    "1.13146e+08" beside "312,996" (the columns it has of :data:`STATED_COLUMNS`,
+    :data:`COMPUTED_COLUMNS` and :data:`RATIO_COLUMNS`)."""
+    from costboard.warehouse.numbers import number_expr
+
+    unit = pl.col("unit") if "unit" in frame.columns else None
+    shown = [
+        number_expr(pl.col(c), unit, stated=c in STATED_COLUMNS).alias(c)
+        for c in (*STATED_COLUMNS, *COMPUTED_COLUMNS)
+        if c in frame.columns
+    ]
+    shown += [number_expr(pl.col(c)).alias(c) for c in RATIO_COLUMNS if c in frame.columns]
+    return frame.with_columns(shown)
 
 
 def _explained_estimates(

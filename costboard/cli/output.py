@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from costboard.warehouse import odd_values
+from costboard.warehouse.numbers import number_expr
 
 FORMATS = ("table", "csv", "json")
 
@@ -36,8 +37,6 @@ def safe_text(text: str) -> str:
 def _cell(value: object) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
-        return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:.4e}"
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, list):
@@ -69,6 +68,10 @@ def echo_frame(frame: pl.DataFrame, fmt: str = "table", title: str | None = None
     elif fmt == "json":
         click.echo(json.dumps(frame.to_dicts(), default=_json_default, indent=1))
     else:
+        # Floats as warehouse/numbers.py writes a stated figure (no unit known here: a
+        # command that knows its columns' units writes them first, as --explain does).
+        floats = [c for c, t in frame.schema.items() if t.is_float()]
+        frame = frame.with_columns(number_expr(pl.col(c), stated=True) for c in floats)
         table = Table(title=title, show_lines=False, header_style="bold")
         for column in frame.columns:
             table.add_column(safe_text(column), overflow="fold")

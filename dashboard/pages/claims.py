@@ -60,6 +60,8 @@ FIGURE_COLUMN = ui.column(
     sortable=False,
     headerTooltip=("the value with its bound: > more than, < up to, ~ about"),
 )
+#: The number columns that hold a figure in the row's ``unit``.
+FIGURE_FIELDS = ("value", "low", "high")
 DEFAULT_ORDER = '"stated_on" DESC, "claim_id"'
 BLOCK = 100
 FILTER_PARAMS = {"buttons": ["reset"], "debounceMs": 400}
@@ -88,7 +90,9 @@ def columns(sort: list[dict[str, str]]) -> list[dict[str, Any]]:
                 valueFormatter={"function": "params.data ? params.data.stated : params.value"},
             )
         else:
-            definition = ui.column(field, kind=kind, width=widths.get(field))
+            # A figure in the row's unit, its stated digits kept ($5.576M, as the figure reads).
+            in_unit = "unit" if field in FIGURE_FIELDS else None
+            definition = ui.column(field, kind=kind, width=widths.get(field), unit_field=in_unit)
         definition["filterParams"] = FILTER_PARAMS
         if field in sorted_by:
             definition["sort"] = sorted_by[field]
@@ -269,9 +273,9 @@ def versions(claim_id: str | None, snapshot_id: int) -> tuple[Any, Any]:
         ui.column("until_snapshot", "replaced in", kind="number", width=120),
         ui.column("snapshot_time", "written", width=180),
         ui.column("message", width=260),
-        ui.column("value", kind="number"),
-        ui.column("low", kind="number"),
-        ui.column("high", kind="number"),
+        ui.column("value", kind="number", unit_field="unit"),
+        ui.column("low", kind="number", unit_field="unit"),
+        ui.column("high", kind="number", unit_field="unit"),
         ui.column("unit", width=90),
         ui.column("value_as_written", "as written", kind="number"),
         ui.column("unit_as_written", "unit as written"),

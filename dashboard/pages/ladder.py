@@ -40,7 +40,7 @@ TABLE_COLUMNS = [
     ui.column("quote", width=260),
     ui.link_column("source_url", "source", text_field="source_title"),
     ui.column("claim_id", "claim id", width=220),
-    ui.column("magnitude", "size (usd)", kind="number"),
+    ui.column("magnitude", "size", kind="number", unit="usd"),
 ]
 
 

@@ -18,6 +18,7 @@ from costboard.dashboard import components as ui
 from costboard.dashboard import estimators, views
 from costboard.dashboard.claim_display import with_display_columns
 from costboard.dashboard.data import Window
+from costboard.warehouse.numbers import number_text
 
 PAGE = "market"
 dash.register_page(__name__, **ui.registration("market"))
@@ -30,8 +31,15 @@ WINDOW_COLUMNS = [
     ui.column("kind", width=90),
     ui.column("base_date", "from close of", width=130),
     ui.column("end_date", "to close of", width=130),
-    ui.column("price_change", "price change", kind="number"),
-    ui.column("market_cap_change", "market-cap change (computed)", kind="number", width=220),
+    ui.column("price_change", "price change", kind="number", unit="ratio", stated=False),
+    ui.column(
+        "market_cap_change",
+        "market-cap change (computed)",
+        kind="number",
+        width=220,
+        unit="usd",
+        stated=False,
+    ),
     ui.column("claimant", width=200),
     ui.column("stated_on", "stated on", width=120),
     ui.column("metric", width=150),
@@ -41,11 +49,11 @@ WINDOW_COLUMNS = [
         "claimed",
         kind="number",
         valueFormatter={
-            "function": "params.data && params.data.figure ? params.data.figure"
-            " : costboardNumber(params.value)"
+            "function": "params.data && params.data.figure ? params.data.figure : "
+            + ui.number_formatter("usd", None, stated=True)
         },
     ),
-    ui.column("ratio", "claimed / computed", kind="number", width=170),
+    ui.column("ratio", "claimed / computed", kind="number", width=170, stated=False),
     ui.link_column("source_url", "source", text_field="source_title"),
     ui.column("claim_id", "claim id", width=220),
 ]
@@ -235,7 +243,7 @@ def summary_cards(table: pl.DataFrame) -> list[html.Div]:
                         className="label",
                     ),
                     html.Div(
-                        ui.human(row["market_cap_change"], "usd"),
+                        number_text(row["market_cap_change"], "usd"),
                         className="value",
                         id=f"market-move-{ui.slug(row['subject'])}",
                     ),

@@ -17,6 +17,7 @@ from costboard.dashboard import components as ui
 from costboard.dashboard import estimators, views
 from costboard.dashboard.data import default_subjects
 from costboard.plugins.parameters import Parameter
+from costboard.warehouse.numbers import number_text
 
 PAGE = "what_if"
 dash.register_page(__name__, **ui.registration("what_if"))
@@ -73,14 +74,14 @@ def headline_cards(comparison: pl.DataFrame) -> list[html.Div]:
                         className="label",
                     ),
                     html.Div(
-                        ui.human(row["what_if_value"], row["unit"]),
+                        number_text(row["what_if_value"], row["unit"]),
                         className="value",
                         id=f"what-if-value-{key}",
                         **{"data-value": row["what_if_value"]},
                     ),
                     html.Div(
-                        f"default {ui.human(row['value'], row['unit'])}"
-                        + (f" · ×{row['ratio']:.3g}" if changed else ""),
+                        f"default {number_text(row['value'], row['unit'])}"
+                        + (f" · ×{number_text(row['ratio'])}" if changed else ""),
                         className="label",
                     ),
                 ],

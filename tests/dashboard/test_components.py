@@ -95,23 +95,6 @@ def test_navigation_links_keep_the_snapshot() -> None:
     assert "active" in links[1].className and "active" not in links[0].className
 
 
-@pytest.mark.parametrize(
-    ("value", "unit", "shown"),
-    [
-        (5_576_000, "usd", "$5.58M"),
-        (1.6e9, "usd", "$1.6B"),
-        (-589e9, "usd", "-$589B"),
-        (944e6, "usd", "$944M"),
-        (0.1947, "ratio", "0.195"),
-        (2.0, "usd_per_gpu_hour", "2 usd_per_gpu_hour"),
-        (None, "usd", "–"),
-        (float("nan"), "usd", "–"),
-    ],
-)
-def test_numbers_read_as_people_write_them(value: float | None, unit: str, shown: str) -> None:
-    assert ui.human(value, unit) == shown
-
-
 def test_snapshot_status_says_how_far_behind() -> None:
     assert ui.snapshot_status(12, 12) == "the newest snapshot"
     assert ui.snapshot_status(10, 12).startswith("2 snapshot(s) behind")

@@ -34,7 +34,7 @@ from costboard.plugins.claim_standing import subject_claims
 
 # The market page and the tests import the event window from here; its home is the plugins.
 from costboard.plugins.windows import Window as Window
-from costboard.warehouse import constant_dollars, history
+from costboard.warehouse import constant_dollars, estimate_moves, history
 from costboard.warehouse import estimates as estimate_store
 
 #: How many snapshots the selector lists (tagged snapshots are always listed).
@@ -84,14 +84,15 @@ class Reader(ClaimsPageReads):
         return self.cached(("diff", int(old), int(new)), compute)
 
     def estimate_moves(self, old: int, new: int) -> pl.DataFrame:
-        """How each estimate series moved: its newest value in ``old`` against ``new``.
+        """How each estimate series moved: its newest value and inputs in ``old`` against ``new``.
 
         One row per (subject, estimator, metric, scope) present in either snapshot, by the
-        warehouse's rule (estimates.moves), which ``costboard diff --table estimates`` uses too.
+        warehouse's rule (estimate_moves.moves), which ``costboard diff --table estimates`` uses
+        too.
         """
-        before = self.read(old, estimate_store.newest_per_series)
-        after = self.read(new, estimate_store.newest_per_series)
-        return estimate_store.moves(before, after)
+        before = self.read(old, estimate_moves.newest_per_series)
+        after = self.read(new, estimate_moves.newest_per_series)
+        return estimate_moves.moves(before, after)
 
     # ----------------------------------------------------------------- evidence
 

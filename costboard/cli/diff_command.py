@@ -9,7 +9,7 @@ import polars.selectors as cs
 
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.output import FORMATS, echo_frame
-from costboard.warehouse import estimates, history, lake
+from costboard.warehouse import estimate_moves, history, lake
 from costboard.warehouse.config import WarehouseConfig
 
 #: diff's tables: the stored ones by natural key, then the estimates they moved.
@@ -26,14 +26,14 @@ DIFF_CHOICES = (*history.DIFF_TABLES, ESTIMATES_DIFF)
     multiple=True,
     type=click.Choice(DIFF_CHOICES),
     help="Limit the diff to this table (repeatable); estimates: each estimate series' newest "
-    "value, as the dashboard's history page shows it.",
+    "value and the claims it used (inputs), as the dashboard's history page shows them.",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @pass_config
 @friendly_errors
 def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], fmt: str) -> None:
     """What changed between two snapshots, by natural key (claims by claim_id, prices by ticker
-    and date), and the estimates that moved (each series' newest value)."""
+    and date), and the estimates that moved (each series' newest value, or only its inputs)."""
     wanted = tables or DIFF_CHOICES
     with lake.connect(config) as connection:
         old_id, new_id = history.resolve_ref(connection, old), history.resolve_ref(connection, new)
@@ -58,7 +58,8 @@ def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], f
         counts = frame["change"].value_counts().sort("change").iter_rows()
         click.echo(f"\n{name}: " + ", ".join(f"{n} {c}" for c, n in counts))
         if name == ESTIMATES_DIFF:
-            echo_frame(frame.drop("changed_columns", "old_version", "new_version"))
+            # The claim lists in full are for csv and json; inputs_change names what moved.
+            echo_frame(frame.drop("changed_columns", "old_version", "new_version", *_INPUT_LISTS))
         else:
             echo_frame(
                 _compact_diff(_lists_as_text(frame, "changed_columns"), history.DIFF_TABLES[name])
@@ -67,26 +68,30 @@ def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], f
         click.echo("no differences")
 
 
+#: The estimate diff's claim lists (estimate_moves.moves), left out of the table format.
+_INPUT_LISTS = ("old_inputs", "new_inputs", "inputs_removed", "inputs_added")
+
+
 def _estimate_moves(
     config: WarehouseConfig, connection: duckdb.DuckDBPyConnection, old: int, new: int
 ) -> pl.DataFrame:
     """The estimate series that moved between two snapshots, by the dashboard history page's
-    rule (estimates.moves), with ``changed_columns`` like the stored tables' diffs."""
+    rule (estimate_moves.moves): the value, or only the inputs. ``changed_columns`` names them
+    like the stored tables' diffs."""
     sides = []
     for snapshot_id in (old, new):
         alias = f"snapshot_{snapshot_id}"
         # Each side pinned to its snapshot: views cannot be read AT (VERSION => n).
         if snapshot_id not in (old, new)[: len(sides)]:
             lake.attach(connection, config, alias=alias, read_only=True, snapshot_id=snapshot_id)
-        sides.append(estimates.newest_per_series(connection, database=alias))
-    moved = estimates.moves(*sides).filter(pl.col("change") != "same")
+        sides.append(estimate_moves.newest_per_series(connection, database=alias))
+    moved = estimate_moves.moves(*sides).filter(pl.col("change") != estimate_moves.SAME)
     changed_columns = pl.concat_list(
         pl.when(pl.col(f"old_{c}").ne_missing(pl.col(f"new_{c}"))).then(pl.lit(c))
-        for c in ("value", "as_of", "version")
+        for c in ("value", "as_of", "version", "inputs")
     ).list.drop_nulls()
-    return moved.with_columns(
-        pl.when(pl.col("change") == "changed").then(changed_columns).alias("changed_columns")
-    )
+    kept = pl.col("change").is_in([estimate_moves.CHANGED, estimate_moves.INPUTS_CHANGED])
+    return moved.with_columns(pl.when(kept).then(changed_columns).alias("changed_columns"))
 
 
 def _lists_as_text(frame: pl.DataFrame, *keep: str) -> pl.DataFrame:

@@ -45,6 +45,10 @@ MOVE_COLUMNS = [
     ui.column("old_value", "old", kind="number"),
     ui.column("new_value", "new", kind="number"),
     ui.column("ratio", "new / old", kind="number"),
+    # The claims the newest estimate stopped → started using (estimate_moves.moves).
+    ui.column(
+        "inputs_change", "inputs (dropped → added)", width=360, wrapText=True, autoHeight=True
+    ),
     ui.column("old_as_of", "old as of", width=120),
     ui.column("new_as_of", "new as of", width=120),
     ui.column("old_version", "old version", width=110),
@@ -121,7 +125,8 @@ def layout(
             html.H3("How each estimate moved"),
             html.P(
                 "Each estimate series (subject, estimator, metric, scope) at its newest "
-                "evidence date, in the old snapshot and in the new one.",
+                "evidence date, in the old snapshot and in the new one. “inputs changed”: the "
+                "value stayed but the claims it used did not.",
                 className="lede",
             ),
             ui.grid("history-moves", MOVE_COLUMNS, filename="estimate-moves.csv", height=320),

@@ -1,9 +1,14 @@
 """`costboard diff --table estimates`: the estimates that moved between two snapshots, by the
-same rule as the dashboard's history page (warehouse/estimates.py: newest_per_series, moves)."""
+same rule as the dashboard's history page (warehouse/estimate_moves.py: newest_per_series,
+moves): a series whose newest value moved, and one whose value stayed while the claims it used
+changed (issue 19: a duration claim replaced a GPU-count input and the diff said nothing)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import importlib
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +16,7 @@ import polars as pl
 import pytest
 from flask_caching.backends import SimpleCache
 
+from costboard.dashboard.app import create_app
 from costboard.dashboard.data import Reader
 from costboard.warehouse import ingest, lake
 from costboard.warehouse.config import WarehouseConfig
@@ -36,6 +42,18 @@ LATER = (
     HEADER
     + f"h800-dgx,h800,purchase_price,market,dgx_per_gpu,44750,usd_per_gpu,Epoch AI,2025-02-21,{EPOCH}\n"
 )
+
+# The V3 report: pre-training "completed in less than two months" (costfacts.md). With a
+# duration claimed, the amortized estimator times the run's depreciation by it in place of
+# GPU-hours / GPU count; the H800 was bought after the run's start either way, so the value
+# stays (the start is the acquisition date) and only the claim it used changes.
+DURATION = (
+    HEADER.rstrip("\n")
+    + ",quote\n"
+    + f"v3-duration,deepseek-v3,training_duration,final_run,,2,months,DeepSeek-AI,2024-12-27,{V3},"
+    + "completed in less than two months\n"
+)
+INPUT_MOVE = "v3-gpu-count → v3-duration"
 
 
 def newest(config: WarehouseConfig) -> int:
@@ -117,3 +135,78 @@ def test_diff_table_format_shows_estimates_after_the_data(
     csv = cli("diff", str(old), str(new), "--table", "estimates", "--format", "csv").output
     header = csv.splitlines()[0].split(",")
     assert header[:3] == ["change", "table", "subject"] and "new_value" in header
+
+
+@pytest.fixture
+def duration_runs(config: WarehouseConfig, tmp_path: Path, cli: CliCall) -> tuple[int, int]:
+    """The snapshots of two estimate runs, a V3 duration claim between them."""
+    files = [
+        write(tmp_path / "subjects.csv", SUBJECTS),
+        write(tmp_path / "claims.csv", CLAIMS),
+        write(tmp_path / "later.csv", LATER),
+    ]
+    ingest.ingest(config, files, message="the V3 report, an H800 price", author="t", today=TODAY)
+    assert cli("estimate").exit_code == 0
+    first = newest(config)
+    duration = [write(tmp_path / "duration.csv", DURATION)]
+    ingest.ingest(config, duration, message="two months", author="t", today=TODAY)
+    assert cli("estimate").exit_code == 0
+    return first, newest(config)
+
+
+def amortized(rows: list[dict[str, str]]) -> dict[str, str]:
+    [row] = [r for r in rows if r["estimator"] == "amortized_hardware_energy"]
+    return row
+
+
+def test_diff_lists_an_estimate_whose_inputs_changed_though_its_value_did_not(
+    duration_runs: tuple[int, int], cli: CliCall
+) -> None:
+    old, new = duration_runs
+    rows = diff_rows(cli, str(old), str(new), "--table", "estimates")
+    row = amortized(rows)
+    assert row["change"] == "inputs changed" and row["changed_columns"] == "inputs"
+    assert row["old_value"] == row["new_value"]
+    assert row["inputs_change"] == INPUT_MOVE
+    assert (row["inputs_removed"], row["inputs_added"]) == ("v3-gpu-count", "v3-duration")
+    assert "v3-duration" in row["new_inputs"].split(";")
+    assert "v3-duration" not in row["old_inputs"].split(";")
+    # Every other series kept its value and its inputs: nothing else is listed.
+    assert len(rows) == 1
+
+
+def test_diff_csv_lists_the_input_change(duration_runs: tuple[int, int], cli: CliCall) -> None:
+    old, new = duration_runs
+    result = cli("diff", str(old), str(new), "--table", "estimates", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    row = amortized(list(csv.DictReader(io.StringIO(result.output))))
+    assert (row["change"], row["inputs_change"]) == ("inputs changed", INPUT_MOVE)
+
+
+def test_diff_table_names_the_input_change_instead_of_no_differences(
+    duration_runs: tuple[int, int], cli: CliCall
+) -> None:
+    old, new = duration_runs
+    result = cli("diff", str(old), str(new), "--table", "estimates")
+    assert result.exit_code == 0, result.output
+    assert "no differences" not in result.output
+    assert "estimates: 1 inputs changed" in result.output
+    assert INPUT_MOVE in result.output
+
+
+def test_the_history_page_shows_the_input_change(
+    duration_runs: tuple[int, int], config: WarehouseConfig
+) -> None:
+    old, new = duration_runs
+    app = create_app(config, cache=SimpleCache(threshold=0), warm=False)
+    with app.server.test_request_context("/"):
+        # Dash imports the page modules when the app is made (they register themselves).
+        page = importlib.import_module("costboard.dashboard.pages.history")
+        _sections, rows, _state = page.compare(new, old, new)
+    moved = [r for r in rows if r["change"] == "inputs changed"]
+    assert [r["estimator"] for r in moved] == ["amortized_hardware_energy"]
+    assert moved[0]["inputs_change"] == INPUT_MOVE
+    assert moved[0]["old_value"] == moved[0]["new_value"]
+    # The page's grid has a column for it (and for every other column it names).
+    fields = [c["field"] for c in page.MOVE_COLUMNS]
+    assert "inputs_change" in fields and set(fields) <= set(moved[0])

@@ -259,6 +259,7 @@ ESTIMATOR = Estimator(
     version=VERSION,
     estimate=estimate,
     outputs=(("training_cost", "final_run"),),
+    methods=("amortized_hardware_energy",),
     parameters=PARAMETERS,
     description=(
         "Epoch AI's primary method: hardware value depreciated at 0.14 OOM/year, amortized "

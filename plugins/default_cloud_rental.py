@@ -96,6 +96,7 @@ ESTIMATOR = Estimator(
     version=VERSION,
     estimate=estimate,
     outputs=(("training_cost", "final_run"),),
+    methods=("cloud_rental",),
     parameters=(RENTAL_PRICE, MEDIAN_TRAINING_HOURS),
     description="GPU-hours x rental price per GPU-hour: what renting the final run would cost.",
 )

@@ -152,6 +152,7 @@ ESTIMATOR = Estimator(
     version=VERSION,
     estimate=estimate,
     outputs=(("training_cost", "final_run"),),
+    methods=("cloud_rental",),
     parameters=PARAMETERS,
     description=(
         "6 x active parameters x tokens FLOP / (peak FLOP/s x utilization) -> GPU-hours -> "

@@ -78,6 +78,7 @@ ESTIMATOR = Estimator(
     version=VERSION,
     estimate=estimate,
     outputs=(("server_capex", "cluster_capex"),),
+    methods=("hardware_acquisition",),
     parameters=PARAMETERS,
     description="Epoch AI's up-front cost of the training cluster, interconnect included.",
 )

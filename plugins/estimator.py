@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 
 from costboard.plugins.parameters import Parameter
+from costboard.warehouse import claim_methods
 from costboard.warehouse.errors import did_you_mean
 from costboard.warehouse.names import NAME_PATTERN
 from costboard.warehouse.vocabulary import BUILT_IN, Vocabulary
@@ -67,13 +68,15 @@ ESTIMATE_SCHEMA: Final[dict[str, pl.DataType]] = {
 #: Columns an estimate frame must have; the others are filled when missing.
 REQUIRED_COLUMNS: Final = ("subject", "as_of", "metric", "scope", "value", "low", "high", "unit")
 
-#: What ``run_estimators`` returns: the estimate schema plus who computed it and a hash of
-#: the parameters (part of the stored estimates' natural key).
+#: What ``run_estimators`` returns: the estimate schema plus who computed it, a hash of the
+#: parameters (part of the stored estimates' natural key) and the claim methods its estimator
+#: models (stored with each estimate, so the SQL views match claims by method).
 ESTIMATES_SCHEMA: Final[dict[str, pl.DataType]] = {
     "estimator": pl.String(),
     "estimator_version": pl.String(),
     **ESTIMATE_SCHEMA,
     "params_hash": pl.String(),
+    "methods": pl.List(pl.String()),
 }
 
 EstimateFunction = Callable[["Evidence", "Parameters"], pl.DataFrame]
@@ -93,6 +96,10 @@ class Estimator:
         parameters: its parameters, each with a cited default (overridable by claims and by
             the caller).
         description: one or two sentences for ``costboard plugins`` and the dashboard.
+        methods: the claim methods it models (``claim_methods.methods()``: Epoch AI's
+            ``amortized_hardware_energy``, ``cloud_rental``, ``hardware_acquisition``). A
+            claim that names a method is compared only with the estimators that declare it;
+            a claim that names none with every estimator of its metric and scope.
     """
 
     name: str
@@ -101,6 +108,7 @@ class Estimator:
     outputs: tuple[tuple[str, str], ...]
     parameters: tuple[Parameter, ...] = ()
     description: str = ""
+    methods: tuple[str, ...] = ()
 
     @property
     def parameter_table(self) -> dict[str, Parameter]:
@@ -137,6 +145,13 @@ class Estimator:
                 found.append(
                     f"estimator {self.name!r}: unknown scope '{scope}'"
                     + did_you_mean(str(scope), scopes)
+                )
+        known = claim_methods.methods()
+        for method in self.methods:
+            if method not in known:
+                found.append(
+                    f"estimator {self.name!r}: unknown claim method {method!r}"
+                    + did_you_mean(str(method), sorted(known))
                 )
         for parameter in self.parameters:
             if not isinstance(parameter, Parameter):

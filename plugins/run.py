@@ -198,6 +198,7 @@ def run_one(
         pl.lit(estimator.name).alias("estimator"),
         pl.lit(estimator.version).alias("estimator_version"),
         params_hash(frame["parameters"]).alias("params_hash"),
+        pl.lit(list(estimator.methods), dtype=pl.List(pl.String)).alias("methods"),
     ).select(list(ESTIMATES_SCHEMA))
     return frame, plugin_status(
         loaded.plugin, estimator, status="ok", error=None, rows=frame.height, seconds=seconds

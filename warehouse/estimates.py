@@ -61,7 +61,7 @@ def snapshot_date(connection: duckdb.DuckDBPyConnection, snapshot_id: int) -> ob
 
 
 #: Columns added after the first release: a frame without one stores it empty.
-_OPTIONAL: Final = {"assumed": pl.List(pl.String)}
+_OPTIONAL: Final = {"assumed": pl.List(pl.String), "methods": pl.List(pl.String)}
 
 
 def _stored_frame(estimates: pl.DataFrame, input_snapshot: int) -> pl.DataFrame:
@@ -205,29 +205,51 @@ def stored(
     return frame.select(VIEW_COLUMNS)
 
 
+#: The reconciliation view's two frames: the estimate in force at the claim's date, and the
+#: newest one.
+FRAMES: Final = ("at_claim_date", "latest")
+
+
 def reconciliation(
-    connection: duckdb.DuckDBPyConnection, subject: str, *, database: str = LAKE
+    connection: duckdb.DuckDBPyConnection,
+    subject: str,
+    *,
+    frame: str | None = None,
+    database: str = LAKE,
 ) -> pl.DataFrame:
-    """The ``reconciliation`` view for one subject: each claim against each estimate."""
-    frame = connection.execute(
+    """The ``reconciliation`` view for one subject: each claim against each estimate of its
+    metric, scope and method, in ``frame`` (one of :data:`FRAMES`; None: both). A claim with
+    nothing to compare with in a frame has one row with no estimator and a ``reason``."""
+    if frame is not None and frame not in FRAMES:
+        raise ValueError(f"unknown frame {frame!r}: expected one of {', '.join(FRAMES)}")
+    rows = connection.execute(
         f"""
         SELECT * FROM {database}.reconciliation
-        WHERE subject = ?
-        ORDER BY stated_on, metric, scope, claim_id, estimator
+        WHERE subject = ? AND (? IS NULL OR frame = ?)
+        ORDER BY stated_on, metric, scope, claim_id, frame, estimator NULLS FIRST
         """,
-        [subject],
+        [subject, frame, frame],
     ).pl()
     assumed = (
         pl.col("assumed").list.join("; ")
-        if "assumed" in frame.columns  # absent in snapshots from before assumptions
+        if "assumed" in rows.columns  # absent in snapshots from before assumptions
         else pl.lit(None, dtype=pl.String)
     )
-    return frame.select(
+    # A snapshot written before the frames had only today's at_claim_date rows.
+    older = {
+        "frame": pl.lit("at_claim_date"),
+        "method": pl.lit(None, dtype=pl.String),
+        "reason": pl.lit(None, dtype=pl.String),
+    }
+    rows = rows.with_columns(v.alias(k) for k, v in older.items() if k not in rows.columns)
+    return rows.select(
+        "frame",
         "claim_id",
         "claimant",
         "stated_on",
         "metric",
         "scope",
+        "method",
         "estimator",
         "claim_value",
         "value",
@@ -237,4 +259,5 @@ def reconciliation(
         "ratio",
         "inside_range",
         assumed.alias("assumed"),
+        "reason",
     )

@@ -77,6 +77,63 @@ def _created(sql: str) -> list[tuple[str, str]]:
     return [(kind.upper(), name.lower()) for kind, name in _CREATES.findall(code)]
 
 
+#: A view's or macro's statement: its kind, name, macro parameters and body (after AS).
+_STATEMENT = re.compile(
+    r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(VIEW|MACRO)\s+(?:\w+\.)?(\w+)\s*(?:\((.*?)\))?\s+AS\s+"
+    r"(TABLE\s+)?(.*?);?\s*$",
+    re.S | re.I,
+)
+
+
+def _shape(scratch: duckdb.DuckDBPyConnection, body: str, query: bool) -> str:
+    """DuckDB's parse of a view's query or a macro's body, positions left out: equal for the
+    DDL file's text and the text DuckDB stored for it (which it re-renders: quotes, casts)."""
+    select = body if query else f"SELECT {body}"
+    parsed = scratch.execute("SELECT json_serialize_sql(?)", [select]).fetchone()
+    return re.sub(r'"query_location":\d+,?', "", str(parsed[0] if parsed else ""))
+
+
+def _ddl_shapes(scratch: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """(kind, name): the parsed shape of every view and macro the DDL files create."""
+    shapes = {}
+    for _, sql in ddl_statements():
+        for statement in duckdb.extract_statements(sql):
+            found = _STATEMENT.match(re.sub(r"--[^\n]*", "", statement.query))
+            if found:
+                kind, name, parameters, table, body = found.groups()
+                query = kind.upper() == "VIEW" or bool(table)
+                params = ",".join(p.strip() for p in (parameters or "").split(",") if p.strip())
+                shapes[(kind.upper(), name.lower())] = params + "|" + _shape(scratch, body, query)
+    return shapes
+
+
+def _changed(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """("VIEW" | "MACRO", name) of every view and macro the lake holds whose stored SQL is not
+    what its DDL file says now (a view or macro whose definition changed since)."""
+    scratch = duckdb.connect()
+    try:
+        wanted = _ddl_shapes(scratch)
+        stored = {}
+        for name, sql in connection.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = ? AND NOT internal",
+            [lake.LAKE],
+        ).fetchall():
+            found = _STATEMENT.match(sql)
+            if found:
+                stored[("VIEW", name.lower())] = "|" + _shape(scratch, found.group(5), True)
+        for name, kind, parameters, body in connection.execute(
+            "SELECT function_name, function_type, parameters, macro_definition "
+            "FROM duckdb_functions() WHERE database_name = ? "
+            "AND function_type IN ('macro', 'table_macro')",
+            [lake.LAKE],
+        ).fetchall():
+            shape = _shape(scratch, str(body), kind == "table_macro")
+            stored[("MACRO", name.lower())] = ",".join(parameters or []) + "|" + shape
+    finally:
+        scratch.close()
+    return sorted(k for k, shape in stored.items() if k in wanted and wanted[k] != shape)
+
+
 def _views_and_macros(connection: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     """("VIEW" | "MACRO", name) of every view and macro the lake holds now."""
     views = connection.execute(
@@ -95,10 +152,12 @@ def upgrade(connection: duckdb.DuckDBPyConnection) -> list[str]:
     """Bring a warehouse made by an older costboard up to this one's tables, views and macros.
 
     Columns a table gained since (nullable ones only: that is the rule for new columns) are
-    added, columns that became optional lose NOT NULL, views and macros it lacks are created, and when anything changed every view and
-    macro is re-created from its DDL, all inside the caller's transaction. Returns what was
-    added, as ``table.column``, ``view name`` or ``macro name``. A no-op (no write) on an
-    up-to-date warehouse.
+    added, columns that became optional lose NOT NULL, views and macros it lacks are created,
+    and when anything changed (one of those, or a view or macro whose stored SQL is not its
+    DDL's now) every view and macro is re-created from its DDL, all inside the caller's
+    transaction. Returns what changed, as ``table.column``, ``view name`` or ``macro name``
+    (``... (changed)`` for a changed definition). A no-op (no write) on an up-to-date
+    warehouse.
     """
     nullable = {
         (table, column): is_nullable
@@ -130,6 +189,7 @@ def upgrade(connection: duckdb.DuckDBPyConnection) -> list[str]:
         for kind, name in made
         if (kind, name) not in existing
     ]
+    added += [f"{kind.lower()} {name} (changed)" for kind, name in _changed(connection)]
     if added:
         # All of them, in file order: a view may read a column just added, and a macro the
         # views before it (macros bind their names when called, views when created).

@@ -109,9 +109,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> WarehouseConfig:
 
 @pytest.fixture
 def reconciled(warehouse: WarehouseConfig) -> pl.DataFrame:
-    """Read in each test: the store is written once, the reading is what is tested."""
+    """Read in each test: the store is written once, the reading is what is tested. The
+    at_claim_date frame (the latest frame is tested in test_reconciliation_frames.py)."""
     with lake.connect(warehouse) as connection:
-        return estimates.reconciliation(connection, "m")
+        return estimates.reconciliation(connection, "m", frame="at_claim_date")
 
 
 def row(frame: pl.DataFrame, claim_id: str, estimator: str = "model_a") -> dict[str, object]:
@@ -165,14 +166,22 @@ def test_an_estimate_of_zero_gives_no_ratio_but_still_a_range_answer(
 def test_each_estimators_latest_estimate_of_the_same_subject_metric_and_scope_is_compared(
     reconciled: pl.DataFrame,
 ) -> None:
-    assert set(reconciled["claim_id"]) == set(CLAIMS) | set(BOUNDS) | {"l-other-day"}
+    compared = reconciled.filter(pl.col("estimator").is_not_null())
+    assert set(compared["claim_id"]) == set(CLAIMS) | set(BOUNDS) | {"l-other-day"}
+    assert set(reconciled["frame"]) == {"at_claim_date"}
+    # The claims of another scope or metric are not compared: one row each says why.
+    uncompared = reconciled.filter(pl.col("estimator").is_null())
+    assert dict(zip(uncompared["claim_id"], uncompared["reason"], strict=True)) == {
+        "j-other-scope": "no estimator models training_cost training_total",
+        "k-other-metric": "no estimator models hardware_spend final_run",
+    }
     later = row(reconciled, "l-other-day")
     assert (later["stated_on"], later["value"], later["ratio"]) == (LATER, 1000.0, 0.15)
     assert later["inside_range"] is False
     # model_b has no estimate at LATER: its estimate of DAY still holds then
     held = row(reconciled, "l-other-day", "model_b")
     assert (held["value"], held["high"], held["inside_range"]) == (0.0, 300.0, True)
-    assert reconciled.height == 2 * (len(CLAIMS) + len(BOUNDS)) + 2
+    assert compared.height == 2 * (len(CLAIMS) + len(BOUNDS)) + 2
 
 
 @pytest.mark.parametrize("claim_id", list(BOUNDS))
@@ -186,11 +195,13 @@ def test_the_reconciliation_reads_in_claim_date_then_claim_then_estimator_order(
     reconciled: pl.DataFrame,
 ) -> None:
     assert reconciled.columns == [
+        "frame",
         "claim_id",
         "claimant",
         "stated_on",
         "metric",
         "scope",
+        "method",
         "estimator",
         "claim_value",
         "value",
@@ -200,7 +211,10 @@ def test_the_reconciliation_reads_in_claim_date_then_claim_then_estimator_order(
         "ratio",
         "inside_range",
         "assumed",
+        "reason",
     ]
+    reconciled = reconciled.filter(pl.col("metric") == "training_cost")
+    reconciled = reconciled.filter(pl.col("scope") == "final_run")
     expected = sorted(
         ((r["stated_on"], r["claim_id"], r["estimator"]) for r in reconciled.to_dicts()),
     )

@@ -32,6 +32,22 @@ NEW_MACROS = {
     "in_usd": "MACRO",
 }
 VIEWS = ("claims", "prices", "market_caps", "estimates", "reconciliation", "claim_checks")
+#: The claim qualifiers that name a method (issue 19: such a claim meets only the estimators
+#: of its method, so its reconciliation rows and checks changed on purpose).
+METHOD_QUALIFIERS = "('epoch_amortized', 'epoch_cloud', 'epoch_acquisition')"
+#: What the views said before issue 19, read the same way before and after the upgrade: the
+#: estimates less the methods column it added, the reconciliation's at_claim_date rows that
+#: compare a claim naming no method (the frames and reason rows are new), the checks of claims
+#: naming no method.
+BEFORE_19 = {
+    "estimates": "SELECT * {exclude} FROM estimates",
+    "reconciliation": "SELECT claim_id, subject, metric, scope, qualifier, claimant, stated_on, "
+    "estimator, estimator_version, claim_value, claim_low, claim_high, value, low, high, unit, "
+    "ratio, inside_range, snapshot_id, inputs, assumed, bound, status FROM reconciliation "
+    "WHERE {where} coalesce(qualifier, '') NOT IN " + METHOD_QUALIFIERS,
+    "claim_checks": "SELECT * FROM claim_checks WHERE claim_id NOT IN (SELECT claim_id FROM "
+    "claims WHERE qualifier IN " + METHOD_QUALIFIERS + ")",
+}
 EVIDENCE_DATES = (None, "2020-01-01", "2024-12-27", "2025-01-15", "2025-09-17")
 
 
@@ -64,17 +80,23 @@ def older(estimated_home: Path, tmp_path: Path) -> WarehouseConfig:
     return config
 
 
-def answers(connection: duckdb.DuckDBPyConnection) -> dict[str, object]:
+def answers(connection: duckdb.DuckDBPyConnection, *, upgraded: bool) -> dict[str, object]:
     """Every row of every view and constant-dollar macro at each evidence date, exactly
-    (floats by repr), with the column names and types."""
+    (floats by repr), with the column names and types (as before issue 19: BEFORE_19)."""
+    exclude = "EXCLUDE (methods)" if upgraded else ""
+    where = "frame = 'at_claim_date' AND estimator IS NOT NULL AND" if upgraded else ""
     found: dict[str, object] = {}
     for until in EVIDENCE_DATES:
         if until is None:
             connection.execute("RESET VARIABLE evidence_until")
         else:
             connection.execute(f"SET VARIABLE evidence_until = DATE '{until}'")
-        queries = {v: f"SELECT * FROM {v}" for v in VIEWS} | {
-            f"{m}({month})": f"SELECT * FROM {m}(DATE '{month}')"
+        queries = {
+            v: BEFORE_19.get(v, "SELECT * FROM {v}").format(v=v, exclude=exclude, where=where)
+            for v in VIEWS
+        } | {
+            f"{m}({month})": f"SELECT * {exclude if m.startswith('estimates') else ''} "
+            f"FROM {m}(DATE '{month}')"
             for m in ("estimates_in_usd_of", "claims_in_usd_of")
             for month in ("2025-01-01", "2001-01-01")
         }
@@ -112,7 +134,7 @@ def test_upgrade_gives_an_older_warehouse_the_rule_macros_and_every_view_answers
     with lake.connect(older) as connection:
         assert not macros(connection) & NEW_MACROS.keys()
         assert "getvariable('evidence_until')" in view_sql(connection, "claims")
-        before = answers(connection)
+        before = answers(connection, upgraded=False)
     assert sum(len(rows) for _, rows in before.values()) > 50_000  # type: ignore[misc]
     added: list[str] = []
     writer.write(
@@ -124,14 +146,18 @@ def test_upgrade_gives_an_older_warehouse_the_rule_macros_and_every_view_answers
         message="upgrade",
         kind="maintenance",
     )
-    assert set(added) == {f"macro {name}" for name in NEW_MACROS}
+    assert {a for a in added if not a.endswith(" (changed)")} == {
+        f"macro {name}" for name in NEW_MACROS
+    }
+    # The views issue 18 put on the macros, and the two issue 19 changed, are re-created.
+    assert {"view claims (changed)", "view reconciliation (changed)"} <= set(added)
     with lake.connect(older) as connection:
         assert NEW_MACROS.keys() <= macros(connection)
         # The views now use the macros rather than spelling the rules out.
         assert "known_by_evidence_date(" in view_sql(connection, "claims")
         assert "claim_point(" in view_sql(connection, "reconciliation")
         assert "never_evidence(" in view_sql(connection, "claim_checks")
-        assert answers(connection) == before
+        assert answers(connection, upgraded=True) == before
         assert schema.upgrade(connection) == []  # up to date: nothing more to do
 
 
@@ -146,3 +172,31 @@ def test_never_evidence_in_sql_is_the_warehouses_list(config: WarehouseConfig) -
     assert kept_out is not None
     assert kept_out[0] == sorted(validate_claims.NOT_EVIDENCE_STATUSES)
     assert set(validate_claims.NOT_EVIDENCE_STATUSES) < set(validate_claims.STATUSES)
+
+
+def test_upgrade_re_creates_a_view_whose_stored_sql_is_older_than_its_ddl(
+    config: WarehouseConfig,
+) -> None:
+    """A view whose definition changed (reconciliation before its frames) is re-created, and
+    nothing else is reported; a second upgrade has nothing to do."""
+    with lake.connect(config, read_only=False) as connection:
+        connection.execute("BEGIN TRANSACTION")
+        connection.execute(
+            "CREATE OR REPLACE VIEW reconciliation AS SELECT claim_id, subject FROM claims"
+        )
+        connection.execute("CALL lake.set_commit_message('tests', 'the view as it was')")
+        connection.execute("COMMIT")
+    added: list[str] = []
+    writer.write(
+        config,
+        lambda connection: (
+            added.extend(schema.upgrade(connection)),
+            {"schema": TableChanges(changed=1)},
+        )[1],
+        message="upgrade",
+        kind="maintenance",
+    )
+    assert added == ["view reconciliation (changed)"]
+    with lake.connect(config) as connection:
+        assert "frame" in view_sql(connection, "reconciliation")
+        assert schema.upgrade(connection) == []

@@ -18,6 +18,8 @@ CREATE TABLE estimate_records (
     inputs            VARCHAR[],      -- claim ids the estimate used
     parameters        VARCHAR,        -- JSON: the parameter values and where each came from
     note              VARCHAR,
-    assumed           VARCHAR[]       -- what the estimate assumed in place of the subject's
+    assumed           VARCHAR[],      -- what the estimate assumed in place of the subject's
                                       -- own evidence (added in 0.2: see schema.upgrade)
+    methods           VARCHAR[]       -- the claim methods its estimator models (claim_methods;
+                                      -- added with issue 19: NULL in older records)
 );

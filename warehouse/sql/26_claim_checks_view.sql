@@ -11,7 +11,7 @@
 --   no_comparable_estimate a dollar figure that no stored estimate has the metric and scope of
 --                          for its subject (only when the warehouse has estimates at all)
 --   outside_all_estimates  outside every comparable estimate's range at its date, by its bound
---                          (the reconciliation view's inside_range)
+--                          (the reconciliation view's inside_range, frame at_claim_date)
 -- A claim's point is claim_point's (as in reconciliation).
 CREATE VIEW claim_checks AS
 WITH points AS (
@@ -67,6 +67,7 @@ WITH points AS (
                printf('%s %.4g–%.4g', estimator, low, high), '; ' ORDER BY estimator) AS detail,
            NULL AS related_claim_id
     FROM reconciliation
+    WHERE frame = 'at_claim_date' AND estimator IS NOT NULL
     GROUP BY claim_id
     HAVING NOT bool_or(coalesce(inside_range, false))
 )

@@ -2,10 +2,13 @@
 a SQLite catalog keeps every snapshot's tables, its authors, messages, times and tags, and
 answers `sql --as-of` and `diff` the same; a non-empty target is refused; an interrupted
 migration leaves the source as it was and the target refused until a re-run, which works;
-the verification names a difference planted in the target."""
+the verification names a difference planted in the target. Called directly, on a small
+warehouse: what migrate.migrate returns and reports, each snapshot's author, message and time
+kept, a source a writer holds refused with the target untouched."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -16,13 +19,16 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import filelock
 import pytest
 from click.testing import CliRunner, Result
 
 from costboard.cli import main
-from costboard.warehouse import extensions, lake, migrate_verify
+from costboard.warehouse import extensions, ingest, lake, migrate, migrate_verify, writer
 from costboard.warehouse.config import WarehouseConfig
 from tests import postgres_server as pg
+from tests.conftest import write
+from tests.warehouse.test_claim_fields import HEADER, SUBJECTS, V3
 
 
 def run(home: Path, *args: str, catalog: str | None = None, data: str | None = None) -> Result:
@@ -229,3 +235,54 @@ def test_a_source_whose_snapshot_ids_have_gaps_is_refused_before_anything_is_wri
     assert result.exit_code == 1
     assert "not 0, 1, 2, ... without gaps" in result.output
     assert not (tmp_path / "team").exists()
+
+
+# --- migrate.migrate called directly, on a small warehouse -----------------------------------
+
+
+def history(config: WarehouseConfig) -> list[tuple[object, ...]]:
+    with lake.connect(config) as connection:
+        return connection.execute(
+            "SELECT snapshot_id, snapshot_time, author, commit_message FROM lake.snapshots() "
+            "ORDER BY snapshot_id"
+        ).fetchall()
+
+
+def team(tmp_path: Path) -> WarehouseConfig:
+    folder = tmp_path / "team"
+    return WarehouseConfig.resolve(folder, f"sqlite:{folder}/catalog.sqlite", f"{folder}/data/")
+
+
+def test_a_migration_reports_each_snapshot_and_keeps_its_author_message_and_time(
+    config: WarehouseConfig, tmp_path: Path
+) -> None:
+    files = [write(tmp_path / "s.csv", SUBJECTS), write(tmp_path / "c.csv", HEADER + V3)]
+    ingest.ingest(config, files, message="V3's own claim", today=dt.date(2026, 1, 1))
+    source = history(config)
+    told: list[tuple[str, int, int]] = []
+    target = team(tmp_path)
+    migrated = migrate.migrate(config, target, progress=lambda *step: told.append(step))
+    assert (migrated.snapshots, migrated.cleared_interrupted) == (len(source), False)
+    last = len(source) - 1
+    replayed = [s for s in told if s[0] == "replaying snapshots"]
+    assert replayed == [("replaying snapshots", n, last) for n in range(1, len(source))]
+    assert told[-1][0] == "comparing snapshots" and told[-1][1] == told[-1][2]
+    assert history(target) == source
+    assert source[-1][3] == "V3's own claim"
+
+
+def test_a_source_a_writer_holds_is_refused_and_the_target_is_left_alone(
+    config: WarehouseConfig, tmp_path: Path
+) -> None:
+    target = team(tmp_path)
+    held = filelock.FileLock(str(config.lock_path))
+    with held, pytest.raises(writer.WriterBusy, match="a costboard writer holds"):
+        migrate.migrate(config, target, lock_timeout=0.05)
+    assert not (tmp_path / "team").exists()
+
+
+def test_a_target_that_is_the_source_is_refused_before_anything_is_read(
+    config: WarehouseConfig,
+) -> None:
+    with pytest.raises(migrate.MigrationError, match="the target catalog is the source's own"):
+        migrate.migrate(config, config)

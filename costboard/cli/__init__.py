@@ -81,6 +81,7 @@ def _register() -> None:
     # dependency) is an error here, never a command that silently goes missing.
     from costboard.cli import (
         check_command,
+        gaps_command,
         ladder_command,
         migrate_command,
         plugin_commands,
@@ -95,6 +96,7 @@ def _register() -> None:
         ladder_command,
         migrate_command,
         check_command,
+        gaps_command,
         plugin_commands,
         vocabulary_command,
         serve_command,

@@ -29,12 +29,15 @@ PAGE = "overview"
 dash.register_page(__name__, **ui.registration("overview"))
 
 RECONCILIATION_COLUMNS = [
+    ui.column("frame", width=130),
     ui.column("subject", width=130),
     ui.column("metric", width=130),
     ui.column("scope", width=110),
     ui.column("claimant", width=170),
     ui.column("stated_on", "stated on", kind="date", width=120),
+    ui.column("method", width=150),
     ui.column("estimator", width=190),
+    ui.column("reason", "not compared because", width=320),
     ui.column("claim_value", "claim", kind="number", unit_field="unit"),
     ui.column("value", "estimate", kind="number", unit_field="unit", stated=False),
     ui.column("low", kind="number", unit_field="unit", stated=False),
@@ -251,8 +254,11 @@ def layout(
             dash.dcc.Loading(html.Div(id="overview-charts", className="chart-grid")),
             html.H2("Claims against estimates"),
             html.P(
-                "Each claim against every estimate of the same subject, metric and scope at "
-                "the claim's date; ratio = claim / estimate. Figures here are nominal: in "
+                "Each claim against every estimate of the same subject, metric and scope "
+                "(and method, when the claim names one), in two frames: at_claim_date, the "
+                "estimate in force when the claim was made, and latest, the newest estimate. "
+                "A claim with nothing to compare with in a frame has a row saying why. "
+                "ratio = claim / estimate. Figures here are nominal: in "
                 "constant dollars a claim and its estimate convert by the same factor, so "
                 "the ratio and the range check do not change.",
                 className="lede",

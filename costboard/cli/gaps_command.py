@@ -1,0 +1,140 @@
+"""``costboard gaps``: claims ranked by how far they fall outside the matched estimators' ranges."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+import polars as pl
+
+from costboard.cli.context import friendly_errors, pass_config
+from costboard.cli.options import evidence_until_option
+from costboard.cli.output import FORMATS, echo_frame
+from costboard.warehouse import claim_text, estimates, evidence_time, history, lake
+from costboard.warehouse.config import WarehouseConfig
+
+#: The columns every format gives, in order (the claim_gaps view's, ranked).
+COLUMNS = (
+    "rank",
+    "subject",
+    "kind",
+    "claim_gap",
+    "direction",
+    "claim_id",
+    "claimant",
+    "stated_on",
+    "claim_value",
+    "claim_low",
+    "claim_high",
+    "bound",
+    "unit",
+    "source_url",
+    "estimator",
+    "value",
+    "low",
+    "high",
+    "metric",
+    "scope",
+    "method",
+    "frame",
+)
+
+
+def ranked(
+    connection: object,
+    *,
+    frame: str,
+    kind: str | None,
+    metric: str | None,
+    scope: str | None,
+    top: int | None,
+) -> pl.DataFrame:
+    """Each claim's row of the ``claim_gaps`` view nearest its estimators' ranges, largest
+    gap first (then subject and claim id)."""
+    rows = connection.execute(  # type: ignore[attr-defined]
+        """
+        SELECT * FROM claim_gaps
+        WHERE nearest AND frame = ? AND (? IS NULL OR kind = ?)
+          AND (? IS NULL OR metric = ?) AND (? IS NULL OR scope = ?)
+        ORDER BY claim_gap DESC, subject, claim_id
+        """,
+        [frame, kind, kind, metric, metric, scope, scope],
+    ).pl()
+    rows = rows.with_row_index("rank", offset=1).select(COLUMNS)
+    return rows.head(top) if top else rows
+
+
+def table_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """The ranking for people: the claim's figure and the range as text, the gap in orders of
+    magnitude (log10)."""
+    figure = claim_text.bounded_expr(
+        claim_text.figure_expr(pl.col("claim_value"), pl.col("unit")), pl.col("bound")
+    )
+    low = claim_text.figure_expr(pl.col("low"), pl.col("unit"), stated=False)
+    high = claim_text.figure_expr(pl.col("high"), pl.col("unit"), stated=False)
+    return rows.select(
+        "rank",
+        "subject",
+        pl.col("claim_gap").round(3).alias("gap (log10)"),
+        "direction",
+        figure.alias("claim"),
+        "claimant",
+        "stated_on",
+        "estimator",
+        pl.format("{} – {}", low, high).alias("range"),
+        "claim_id",
+        "source_url",
+    )
+
+
+@click.command(name="gaps")
+@click.option("--kind", help="Only subjects of this kind (model, company, chip, ticker, group).")
+@click.option("--metric", help="Only claims of this metric (training_cost, ...).")
+@click.option("--scope", help="Only claims of this scope (final_run, ...).")
+@click.option(
+    "--frame",
+    type=click.Choice(estimates.FRAMES),
+    default="latest",
+    show_default=True,
+    help="latest: against the newest estimates; at_claim_date: against those in force then.",
+)
+@click.option("--top", type=click.IntRange(min=1), help="Only the N largest gaps.")
+@click.option(
+    "--as-of", "as_of", help="Read the warehouse as of this REF (snapshot id, tag or timestamp)."
+)
+@evidence_until_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@pass_config
+@friendly_errors
+def gaps_command(
+    config: WarehouseConfig,
+    kind: str | None,
+    metric: str | None,
+    scope: str | None,
+    frame: str,
+    top: int | None,
+    as_of: str | None,
+    evidence_until: dt.date | None,
+    fmt: str,
+) -> None:
+    """Claims ranked by how far they fall outside the ranges of the estimators they are
+    compared with (same subject, metric, scope and method): |log10| of the claim over the
+    nearest end of the nearest range, 0 inside one; a floor below a range or a ceiling above
+    it is no gap; a range-only claim is compared by its range. The claim_gaps view."""
+    with lake.connect(config, read_only=True) as connection:
+        snapshot_id = history.resolve_ref(connection, as_of)
+    with lake.connect(config, read_only=True, snapshot_id=snapshot_id) as connection:
+        evidence_time.pin(connection, evidence_until)
+        rows = ranked(connection, frame=frame, kind=kind, metric=metric, scope=scope, top=top)
+    if fmt != "table":
+        echo_frame(rows, fmt)
+        return
+    click.echo(f"claims against estimates ({frame}) at snapshot {snapshot_id}, largest gap first")
+    if rows.is_empty():
+        click.echo("no claim is compared with an estimate here (see the reconciliation view)")
+        return
+    echo_frame(table_rows(rows))
+
+
+def register(main: click.Group) -> None:
+    main.add_command(gaps_command)

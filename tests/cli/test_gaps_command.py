@@ -1,0 +1,92 @@
+"""`costboard gaps` (costboard/cli/gaps_command.py) and the claim_gaps view
+(warehouse/sql/28_claim_gaps_view.sql) on a crafted warehouse with a known ranking: every
+estimate is 100 with the range 50-200, stored directly, so each gap is a round log10."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from costboard.cli import main
+from costboard.warehouse import ingest, schema
+from costboard.warehouse.config import WarehouseConfig
+from tests.warehouse.test_reconciliation_view import estimate, store
+
+DAY = dt.date(2025, 1, 10)
+HEADER = "claim_id,subject,metric,scope,value,low,high,unit,claimant,stated_on,source_url,bound\n"
+#: claim_id: (subject, value, low, high, bound, expected gap in log10)
+CLAIMS = {
+    "far-above": ("a", "2000", "", "", "", 1.0),  # 2000 / 200
+    "below": ("b", "10", "", "", "", math.log10(5)),  # 50 / 10
+    "range-apart": ("d", "", "300", "400", "", math.log10(1.5)),  # 300 / 200
+    "floor-below": ("c", "20", "", "", "lower", 0.0),  # more than 20: agrees
+    "range-overlap": ("e", "", "10", "60", "", 0.0),
+}
+RANKED = ["far-above", "below", "range-apart", "floor-below", "range-overlap"]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("gaps") / "home"
+    config = WarehouseConfig.resolve(home)
+    schema.create(config, author="tests")
+    subjects = "subject,kind\n" + "".join(f"{s},model\n" for s, *_ in CLAIMS.values())
+    (home / "subjects.csv").write_text(subjects.replace("e,model", "e,company"))
+    rows = [
+        f"{c},{s},training_cost,final_run,{v},{lo},{hi},usd,someone,{DAY},https://a.org/{c},{b}"
+        for c, (s, v, lo, hi, b, _) in CLAIMS.items()
+    ]
+    (home / "claims.csv").write_text(HEADER + "\n".join(rows) + "\n")
+    ingest.ingest(config, [home / "subjects.csv", home / "claims.csv"], message="c", today=DAY)
+    store(config, *(estimate(subject=s) for s, *_ in CLAIMS.values()))
+    return home
+
+
+def gaps(home: Path, *args: str) -> str:
+    result = CliRunner().invoke(main, ["--home", str(home), "gaps", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_json_ranks_claims_by_their_gap_to_the_nearest_range_end(home: Path) -> None:
+    rows = json.loads(gaps(home, "--format", "json"))
+    assert [r["claim_id"] for r in rows] == RANKED
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
+    for row in rows:
+        assert row["claim_gap"] == pytest.approx(CLAIMS[row["claim_id"]][5])
+    directions = {r["claim_id"]: r["direction"] for r in rows}
+    assert directions == {
+        "far-above": "above",
+        "below": "below",
+        "range-apart": "above",
+        "floor-below": "inside",
+        "range-overlap": "inside",
+    }
+
+
+def test_csv_gives_the_same_ranking_with_the_claim_and_the_range(home: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(gaps(home, "--format", "csv", "--top", "3"))))
+    assert [r["claim_id"] for r in rows] == RANKED[:3]
+    assert (rows[0]["estimator"], rows[0]["low"], rows[0]["high"]) == ("model_a", "50.0", "200.0")
+    assert rows[0]["source_url"] == "https://a.org/far-above"
+
+
+def test_the_table_names_the_largest_gap_first_and_kind_filters(home: Path) -> None:
+    table = gaps(home)
+    assert table.index("far-above") < table.index("below") < table.index("range-apart")
+    companies = json.loads(gaps(home, "--kind", "company", "--format", "json"))
+    assert [r["claim_id"] for r in companies] == ["range-overlap"]
+    assert json.loads(gaps(home, "--metric", "hardware_spend", "--format", "json")) == []
+
+
+def test_an_unknown_frame_is_a_one_line_error(home: Path) -> None:
+    result = CliRunner().invoke(main, ["--home", str(home), "gaps", "--frame", "someday"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "'someday' is not one of" in result.output

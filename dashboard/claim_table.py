@@ -54,7 +54,10 @@ def table(standing: pl.DataFrame) -> pl.DataFrame:
     it is evidence, and the columns the grid shows (subject, then date, oldest first)."""
     shown = with_display_columns(standing)
     keep = [c["field"] for c in COLUMNS if c["field"] in shown.columns]
-    return shown.sort("subject", "stated_on", "claim_id").select(*keep, "source_title", "stated_on")
+    # source_label: the source link's text (outlet and title), read by the grid's SafeLink.
+    return shown.sort("subject", "stated_on", "claim_id").select(
+        *keep, "source_label", "source_title", "stated_on"
+    )
 
 
 def rows(standing: pl.DataFrame) -> list[dict[str, Any]]:

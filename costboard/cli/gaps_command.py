@@ -10,78 +10,28 @@ import polars as pl
 from costboard.cli.context import friendly_errors, pass_config
 from costboard.cli.options import evidence_until_option
 from costboard.cli.output import FORMATS, echo_frame
-from costboard.warehouse import claim_text, estimates, evidence_time, history, lake
+from costboard.warehouse import claim_gaps, estimates, evidence_time, history, lake
 from costboard.warehouse.config import WarehouseConfig
-
-#: The columns every format gives, in order (the claim_gaps view's, ranked).
-COLUMNS = (
-    "rank",
-    "subject",
-    "kind",
-    "claim_gap",
-    "direction",
-    "claim_id",
-    "claimant",
-    "stated_on",
-    "claim_value",
-    "claim_low",
-    "claim_high",
-    "bound",
-    "unit",
-    "source_url",
-    "estimator",
-    "value",
-    "low",
-    "high",
-    "metric",
-    "scope",
-    "method",
-    "frame",
-)
-
-
-def ranked(
-    connection: object,
-    *,
-    frame: str,
-    kind: str | None,
-    metric: str | None,
-    scope: str | None,
-    top: int | None,
-) -> pl.DataFrame:
-    """Each claim's row of the ``claim_gaps`` view nearest its estimators' ranges, largest
-    gap first (then subject and claim id)."""
-    rows = connection.execute(  # type: ignore[attr-defined]
-        """
-        SELECT * FROM claim_gaps
-        WHERE nearest AND frame = ? AND (? IS NULL OR kind = ?)
-          AND (? IS NULL OR metric = ?) AND (? IS NULL OR scope = ?)
-        ORDER BY claim_gap DESC, subject, claim_id
-        """,
-        [frame, kind, kind, metric, metric, scope, scope],
-    ).pl()
-    rows = rows.with_row_index("rank", offset=1).select(COLUMNS)
-    return rows.head(top) if top else rows
 
 
 def table_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    """The ranking for people: the claim's figure and the range as text, the gap in orders of
-    magnitude (log10)."""
-    figure = claim_text.bounded_expr(
-        claim_text.figure_expr(pl.col("claim_value"), pl.col("unit")), pl.col("bound")
-    )
-    low = claim_text.figure_expr(pl.col("low"), pl.col("unit"), stated=False)
-    high = claim_text.figure_expr(pl.col("high"), pl.col("unit"), stated=False)
+    """The ranking for people, every column text: the claim as stated (a range-only claim as
+    its range), the estimate's range, the gap in orders of magnitude (log10).
+
+    The gap is written here, as a computed figure: left a float, echo_frame rewrote it by the
+    number rule, and number_expr's text came back named after its struct's first field,
+    "value", so the table grew a ``value`` column (the gaps' text, mostly 0s) beside it.
+    """
     return rows.select(
         "rank",
         "subject",
-        pl.col("claim_gap").round(3).alias("gap (log10)"),
+        claim_gaps.gap_expr(),
         "direction",
-        figure.alias("claim"),
+        claim_gaps.claim_texts(rows),
         "claimant",
         "stated_on",
         "estimator",
-        pl.format("{} – {}", low, high).alias("range"),
+        claim_gaps.range_expr(),
         "claim_id",
         "source_url",
     )
@@ -125,7 +75,7 @@ def gaps_command(
         snapshot_id = history.resolve_ref(connection, as_of)
     with lake.connect(config, read_only=True, snapshot_id=snapshot_id) as connection:
         evidence_time.pin(connection, evidence_until)
-        rows = ranked(connection, frame=frame, kind=kind, metric=metric, scope=scope, top=top)
+        rows = claim_gaps.ranked(connection, frame, kind, metric, scope, top)
     if fmt != "table":
         echo_frame(rows, fmt)
         return

@@ -90,3 +90,43 @@ def test_an_unknown_frame_is_a_one_line_error(home: Path) -> None:
     result = CliRunner().invoke(main, ["--home", str(home), "gaps", "--frame", "someday"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "'someday' is not one of" in result.output
+
+
+def header_cells(table: str) -> list[str]:
+    """The column names of a rich table's header line (the first line between │ bars)."""
+    line = next(line for line in table.splitlines() if line.startswith("┃"))
+    return [cell.strip() for cell in line.strip("┃").split("┃")]
+
+
+def table_row(table: str, claim_id: str) -> list[str]:
+    line = next(line for line in table.splitlines() if f" {claim_id} " in line)
+    return [cell.strip() for cell in line.strip("│").split("│")]
+
+
+def test_the_table_has_one_column_each_and_no_stray_value_column(home: Path) -> None:
+    columns = header_cells(gaps(home))
+    assert columns == [
+        "rank",
+        "subject",
+        "gap (log10)",
+        "direction",
+        "claim",
+        "claimant",
+        "stated_on",
+        "estimator",
+        "range",
+        "claim_id",
+        "source_url",
+    ]
+
+
+def test_the_table_writes_the_gap_and_a_range_only_claim_as_its_range(home: Path) -> None:
+    table = gaps(home)
+    cells = dict(zip(header_cells(table), table_row(table, "range-apart"), strict=True))
+    assert cells["claim"] == "$300 – $400"  # as stated, not its middle ($346.41)
+    assert cells["gap (log10)"] == "0.176"  # log10(300 / 200)
+    assert cells["range"] == "$50 – $200"
+    above = dict(zip(header_cells(table), table_row(table, "far-above"), strict=True))
+    assert (above["claim"], above["gap (log10)"]) == ("$2,000", "1")
+    floor = dict(zip(header_cells(table), table_row(table, "floor-below"), strict=True))
+    assert (floor["claim"], floor["gap (log10)"]) == ("> $20", "0")

@@ -212,9 +212,12 @@ def number_expr(
         stated if isinstance(stated, pl.Expr) else pl.lit(stated),
     )
     fields = [p.cast(t).alias(n) for p, n, t in zip(parts, _FIELDS, _TYPES, strict=True)]
-    return pl.struct(fields).map_batches(
+    written = pl.struct(fields).map_batches(
         lambda batch: _written_frame(batch.struct.unnest()), return_dtype=pl.String
     )
+    # Named as the value is (a column's text replaces it), not after the struct's field.
+    name = value.meta.output_name(raise_if_undetermined=False)
+    return written.alias(name) if name else written
 
 
 _TYPES: Final = (pl.Float64, pl.String, pl.String, pl.Boolean)

@@ -45,6 +45,7 @@ PAGES: tuple[Page, ...] = (
     Page("/market", "market", "Market", "costboard · market"),
     Page("/ladder", "ladder", "Ladder", "costboard · ladder"),
     Page("/claims", "claims", "Claims", "costboard · claims"),
+    Page("/gaps", "gaps", "Gaps", "costboard · gaps"),
     Page("/history", "history", "History", "costboard · history"),
     Page("/sql", "sql", "SQL", "costboard · SQL"),
     Page("/plugins", "plugins", "Plugins", "costboard · plugins"),

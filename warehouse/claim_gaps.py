@@ -37,6 +37,7 @@ COLUMNS: Final = (
     "bound",
     "unit",
     "source_url",
+    "source_title",
     "estimator",
     "value",
     "low",

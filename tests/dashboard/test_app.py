@@ -91,16 +91,34 @@ def test_serve_is_registered_with_its_options() -> None:
 
 def test_every_page_and_asset_is_served_by_the_app_itself(app: dash.Dash) -> None:
     client = app.server.test_client()
-    for path in ("/", "/market", "/ladder", "/claims", "/history", "/sql", "/plugins", "/what-if"):
+    for path in (
+        "/",
+        "/market",
+        "/ladder",
+        "/claims",
+        "/gaps",
+        "/history",
+        "/sql",
+        "/plugins",
+        "/what-if",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         html = response.get_data(as_text=True)
         linked = re.findall(r'(?:src|href)="([^"]+)"', html)
         assert linked and all(url.startswith("/") for url in linked), linked
     assert client.get("/assets/style.css").status_code == 200
-    assert {"/", "/market", "/ladder", "/claims", "/history", "/sql", "/plugins", "/what-if"} == {
-        p["path"] for p in dash.page_registry.values()
-    }
+    assert {
+        "/",
+        "/market",
+        "/ladder",
+        "/claims",
+        "/gaps",
+        "/history",
+        "/sql",
+        "/plugins",
+        "/what-if",
+    } == {p["path"] for p in dash.page_registry.values()}
 
 
 # ----------------------------------------------------------------------------- API

@@ -125,3 +125,19 @@ def test_the_ladders_labels_are_the_stated_figures(dashboard_config: WarehouseCo
     ]
     assert "$5.576M" in final_run and "~ $6M" not in final_run, final_run
     assert labels
+
+
+def test_a_label_is_the_subjects_own_stated_figure_before_a_retelling() -> None:
+    """Three news reports' "~ $6M" about a related model, one "$5.576M" from DeepSeek about
+    the subject itself, in one band of the log axis: the label is DeepSeek's figure."""
+    rows = [
+        ("v3", "deepseek-v3", 5_576_000.0, "exact", "$5.576M"),
+        *((f"news-{i}", "deepseek-r1", 6e6, "approximate", "~ $6M") for i in range(3)),
+    ]
+    rungs = pl.DataFrame(
+        [
+            {"claim_id": c, "subject": s, "magnitude": m, "bound": b, "figure": f}
+            for c, s, m, b, f in rows
+        ]
+    ).with_columns(kind=pl.lit("claim"), scope=pl.lit("final_run"), status=pl.lit("current"))
+    assert ladder_figure.labelled_claims(rungs, "deepseek-v3") == {"v3"}

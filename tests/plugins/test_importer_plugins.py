@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from costboard import hookimpl
+from costboard.plugins import default_importers
 from costboard.plugins.manager import PluginManager, get_manager, reset_manager
 from costboard.testing import costboard_plugin  # noqa: F401  (the fixture)
 from costboard.warehouse import importers
@@ -252,3 +253,9 @@ def test_a_failing_installed_importer_plugin_is_recorded_when_plugins_load(
     assert records["brokensheet"].status == "error"
     assert "schema file is missing" in (records["brokensheet"].error or "")
     assert records["costsheet"].status == "ok"
+
+
+def test_the_importers_plugin_offers_the_warehouses_formats_in_the_order_they_are_tried() -> None:
+    offered = default_importers.costboard_importers()
+    assert [i.name for i in offered] == [i.name for i in importers.built_in_importers()]
+    assert {i.name for i in offered} == importers.built_in_names()

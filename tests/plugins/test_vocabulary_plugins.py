@@ -23,6 +23,7 @@ import polars as pl
 import pytest
 
 from costboard import Estimator, Metric, Unit, Vocabulary, hookimpl, to_estimates
+from costboard.plugins import default_vocabulary
 from costboard.plugins.estimator import active_vocabulary, using_vocabulary
 from costboard.plugins.manager import PluginManager, built_in_names
 from costboard.testing import (
@@ -365,6 +366,14 @@ def test_default_vocabulary_is_built_in_but_reserves_no_estimator_name() -> None
     )
     assert record.module == "costboard.plugins.default_vocabulary"
     assert manager.vocabulary() == BUILT_IN
+
+
+def test_the_vocabulary_plugin_hands_over_the_whole_built_in_vocabulary() -> None:
+    # The merge starts from BUILT_IN whatever this hook returns, so only a direct call shows
+    # that what `costboard plugins` lists for the built-in plugin is the whole vocabulary.
+    offered = default_vocabulary.costboard_vocabulary()
+    assert offered is BUILT_IN
+    assert {"training_cost", "gpu_hours", "exchange_rate"} <= set(offered.metric_table)
 
 
 # --- a real package, installed -------------------------------------------------------------

@@ -6,7 +6,11 @@
   claimed as of that date. A claim published after the day it describes names that trading
   day in its qualifier (``2025-01-27``); the move is then that day's, still reported at the
   claim's date (evidence time). A group sums its members; if a member lacks a close or a share
-  count, the group gets no estimate.
+  count, the group gets no estimate. A group's move is dated by its market as well as by the
+  claims about the group: it is made at each date one of its members has a market claim (the
+  trading day as that claim names it), so Nvidia + Broadcom's move of 27 January 2025 exists
+  at 2025-01-27 like NVDA's, not only at CNBC's 2025-01-31. Only claims stated by then make
+  those dates, so an earlier move never depends on a later claim.
 - ``price_change`` / ``one_day`` for a ticker on the same dates: close / previous close - 1.
 - ``market_cap_change`` / ``window`` for every window (start, end) the caller asks for
   (``Parameters.windows``): close of the last trading day on or before ``end`` - close of the
@@ -34,7 +38,9 @@ from costboard.plugins.evidence import Evidence, pick
 from costboard.plugins.parameters import Parameter, Parameters
 
 NAME = "market_cap_move"
-VERSION = "1.1"  # 1.1: a one-day claim's qualifier names the trading day it describes
+# 1.1: a one-day claim's qualifier names the trading day it describes; 1.2: a group's one-day
+# move is made at its members' market-claim dates too.
+VERSION = "1.2"
 
 #: A move is made only from a close at most this many days before the date (weekends and
 #: holidays leave gaps of up to four days).
@@ -153,8 +159,10 @@ def _with_move(per_ticker: pl.DataFrame, params: Parameters) -> pl.DataFrame:
     )
 
 
-def one_day(evidence: Evidence, params: Parameters) -> pl.DataFrame:
-    claim_dates = (
+def _market_claim_dates(evidence: Evidence) -> pl.DataFrame:
+    """Each ticker's and group's market claims at the date they were stated (the day each
+    describes, when its qualifier names one); a group has its members' as well as its own."""
+    claims = (
         evidence.frame.filter(
             pl.col("subject_kind").is_in(["ticker", "group"])
             & pl.col("metric").is_in(MARKET_METRICS)
@@ -165,6 +173,30 @@ def one_day(evidence: Evidence, params: Parameters) -> pl.DataFrame:
             .str.strptime(pl.Date, "%Y-%m-%d", strict=False)
             .alias("described_day")
         )
+        .select("subject", "subject_kind", "members", "as_of", "described_day")
+    )
+    groups = evidence.subjects.filter(pl.col("kind") == "group").select(
+        pl.col("subject").alias("group"), "members", pl.col("members").alias("member")
+    )
+    # The market moved the group on the days it moved a member: the member's claim dates it.
+    by_members = (
+        claims.filter(pl.col("subject_kind") == "ticker")
+        .drop("members")
+        .join(groups.explode("member"), left_on="subject", right_on="member")
+        .select(
+            pl.col("group").alias("subject"),
+            pl.lit("group").alias("subject_kind"),
+            "members",
+            "as_of",
+            "described_day",
+        )
+    )
+    return pl.concat([claims, by_members.cast(claims.schema)])
+
+
+def one_day(evidence: Evidence, params: Parameters) -> pl.DataFrame:
+    claim_dates = (
+        _market_claim_dates(evidence)
         # A claim that names the day it describes decides the date's trading day.
         .sort("described_day", nulls_last=True)
         .unique(["subject", "as_of"], keep="first")

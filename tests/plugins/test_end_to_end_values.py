@@ -289,6 +289,24 @@ def test_nvidias_27_january_loss_is_bloombergs_589_billion_within_its_range(
     assert abs(move["value"] / -589e9 - 1) <= 0.02
 
 
+def test_the_nvidia_broadcom_move_is_dated_27_january_like_each_tickers(
+    demo_home: WarehouseConfig,
+) -> None:
+    # The market moved the pair on the 27th: its move is there, the sum of NVDA's and AVGO's
+    # moves that day (marketdata.md's closes), not only at CNBC's 31 January claim.
+    rows = sql(
+        demo_home,
+        "SELECT subject, as_of, value FROM estimates WHERE estimator = 'market_cap_move' "
+        "AND scope = 'one_day' AND metric = 'market_cap_change' "
+        "AND subject IN ('NVDA', 'AVGO', 'nvidia-broadcom')",
+    )
+    moves = {(r["subject"], r["as_of"]): r["value"] for r in rows}
+    day = "2025-01-27"
+    pair = moves[("nvidia-broadcom", day)]
+    assert pair == pytest.approx(moves[("NVDA", day)] + moves[("AVGO", day)], rel=1e-12)
+    assert pair == pytest.approx(moves[("nvidia-broadcom", "2025-01-31")], rel=1e-12)
+
+
 def test_the_nvidia_broadcom_loss_is_about_800_billion_and_bloomberg_reconciles(
     demo_home: WarehouseConfig,
 ) -> None:

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from costboard.plugins import default_market_cap_move as market_cap_move
-from costboard.testing import claim, make_evidence, run_plugin
+from costboard.testing import assert_conforms, claim, make_evidence, run_plugin
 
 D = dt.date
 PRICES = [  # out of order on purpose: the estimator must not rely on the order it is given
@@ -254,3 +254,28 @@ def test_a_group_gets_no_window_when_a_member_has_no_close_before_its_start() ->
     assert one(estimates, "NVDA", "market_cap_change", "window")["value"] == pytest.approx(
         (118.4091 - 150.0) * 24.804e9
     )
+
+
+def test_a_groups_move_is_dated_by_its_members_market_not_only_by_a_later_claim() -> None:
+    """CNBC stated Nvidia + Broadcom's combined loss on 31 January, about the 27th: the pair's
+    move exists at the 27th, where NVDA's does (its claims are dated by the market), as well
+    as at CNBC's date."""
+    cnbc = claim(
+        "pair", "market_cap_change", "one_day", -800e9, D(2025, 1, 31), qualifier="2025-01-27"
+    )
+    evidence = make_evidence(
+        [*CLAIMS[:3], cnbc], subjects=SUBJECTS, prices=PRICES, today=D(2025, 2, 1)
+    )
+    estimates, _ = run_plugin(market_cap_move, evidence)
+    pair = estimates.filter(
+        (pl.col("subject") == "pair") & (pl.col("metric") == "market_cap_change")
+    )
+    by_date = dict(pair.select("as_of", "value").iter_rows())
+    nvda = (118.4091 - 142.6069) * 24.804e9
+    avgo = (200.7031 - 242.9726) * 4.67e9
+    assert sorted(by_date) == [D(2025, 1, 27), D(2025, 1, 31)]
+    assert by_date[D(2025, 1, 27)] == pytest.approx(nvda + avgo)
+    assert by_date[D(2025, 1, 31)] == pytest.approx(by_date[D(2025, 1, 27)])
+    assert one(estimates, "NVDA", "market_cap_change")["as_of"] == D(2025, 1, 27)
+    # The 27th's move rests on the claims stated by the 27th alone (no later claim made it).
+    assert_conforms(market_cap_move.ESTIMATOR, evidence)

@@ -67,3 +67,12 @@ def test_past_the_first_few_the_rest_are_counted(
         "  prices.csv:2:3: column 'close': no close",
         "  ... and 2 more",
     ]
+
+
+def test_exactly_the_few_shown_have_no_more_line_and_one_past_them_has(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _report_skipped(skipped(SKIPPED_SHOWN))
+    assert "more" not in capsys.readouterr().err
+    _report_skipped(skipped(SKIPPED_SHOWN + 1))
+    assert capsys.readouterr().err.splitlines()[-1] == "  ... and 1 more"

@@ -1,7 +1,9 @@
 """Every claim of a subject, with whether it is evidence and what the checks found, in
 `costboard estimate --explain` and `/api/claims` (plugins/claim_standing.py), on the demo.
 
-Layer: the standing as read (CLI and API). The dashboard's table and markers are in
+Layer: the standing as the CLI and the API give it (JSON forms, query parameters, the
+printed table). The standing itself (which claim is evidence, why not, what the checks
+found): tests/plugins/test_claim_standing.py. The dashboard's table and markers are in
 tests/dashboard/test_claim_standing.py, the same in Chromium in
 tests/browser/test_browser_claims_standing.py."""
 
@@ -45,33 +47,25 @@ def test_api_claims_lists_every_claim_with_its_standing(app: dash.Dash) -> None:
     r1 = claims_of(app, "deepseek-r1")
     benzinga = r1["benzinga-r1-training-cost"]
     assert benzinga["status"] == "misattributed" and benzinga["in_evidence"] is False
-    assert str(benzinga["excluded_because"]).startswith("misattributed: V3's final-run cost")
-    assert "matches_other_subject" in str(benzinga["checks"])
+    assert isinstance(benzinga["excluded_because"], str) and isinstance(benzinga["checks"], str)
     assert benzinga["stated_on"] == "2025-01-31" and benzinga["stated_on_precision"] == "month"
-    # a stage cost no estimator models is listed, as evidence, with its check
-    stage = r1["r1-training-cost-r1-rl"]
-    assert stage["in_evidence"] is True and "no_comparable_estimate" in str(stage["checks"])
-    assert r1["r1-training-cost-final-run"]["checks"] is None
+    assert r1["r1-training-cost-final-run"]["checks"] is None  # JSON null
 
 
 @pytest.mark.catalogs
-def test_api_claims_keeps_a_restatement_out_and_says_which_claim_is_evidence(
+def test_api_claims_gives_a_restatements_cites_as_a_list_and_its_reason(
     app: dash.Dash,
 ) -> None:
     v3 = claims_of(app, "deepseek-v3")
     cnbc = v3["cnbc-v3-final-run-cost"]
     assert cnbc["cites"] == ["v3-training-cost-final-run"] and cnbc["in_evidence"] is False
-    assert cnbc["excluded_because"] == (
-        "restates claim v3-training-cost-final-run, which is the evidence instead"
-    )
-    assert v3["v3-training-cost-final-run"]["in_evidence"] is True
+    assert isinstance(cnbc["excluded_because"], str)
 
 
 @pytest.mark.catalogs
 def test_api_claims_takes_evidence_time_and_refuses_bad_requests(app: dash.Dash) -> None:
     before_nature = claims_of(app, "deepseek-r1", evidence_until="2025-09-16")
     assert "r1-training-cost-final-run" not in before_nature
-    assert "benzinga-r1-training-cost" in before_nature
     client = app.server.test_client()
     assert client.get("/api/claims").status_code == 400
     unknown = client.get("/api/claims", query_string={"subject": "deepseek-r2"})
@@ -91,9 +85,8 @@ def test_explain_lists_claims_no_estimator_models_and_claims_left_out(home: Path
         "Benzinga",
     )
     assert benzinga["evidence"].startswith("no: misattributed: V3's final-run cost")
-    ghacks = rows["ghacks-r1-training-cost"]
-    assert ghacks["figure"] == "~ $6M" and "cited_value_differs" in ghacks["checks"]
-    assert "no_comparable_estimate" in rows["r1-training-cost-sft-data"]["checks"]
+    assert rows["ghacks-r1-training-cost"]["figure"] == "~ $6M"
+    assert isinstance(rows["ghacks-r1-training-cost"]["checks"], str)  # the checks column
     assert rows["r1-training-cost-final-run"]["evidence"] == "yes"
     printed = CliRunner().invoke(
         main, ["--home", str(home), "estimate", "--explain", "deepseek-r1"]

@@ -168,7 +168,14 @@ def dropdown(field: str, value: str | None) -> html.Div:
         className="control",
         children=[
             html.Label(field.capitalize(), htmlFor=f"gaps-{field}"),
-            dcc.Dropdown(id=f"gaps-{field}", value=value, placeholder=f"any {field}"),
+            # The URL's value among the options from the start: a dropdown drops a value
+            # its options lack, and the callback would then see no filter.
+            dcc.Dropdown(
+                id=f"gaps-{field}",
+                options=ui.options([value] if value else []),
+                value=value,
+                placeholder=f"any {field}",
+            ),
         ],
     )
 
@@ -200,7 +207,7 @@ def layout(
                 "out), 0 inside it. A floor (> more than) below a range or a ceiling (< up to) "
                 "above it is no gap; a claim that gave only a range is compared by its range. "
                 "Misattributed and retracted claims are left out. The same ranking as "
-                "`costboard gaps`; click a subject for its overview.",
+                "costboard gaps prints; click a subject for its overview.",
                 className="lede",
             ),
             ui.snapshot_bar(PAGE, reader, pinned),
@@ -225,7 +232,14 @@ def layout(
             ),
             html.P(id="gaps-summary", className="muted"),
             html.Div(id="gaps-notice"),
-            ui.grid("gaps", COLUMNS, filename="gaps.csv", height=560),
+            # One row a claim: its id names the row, so a filter or sort keeps each row's identity.
+            ui.grid(
+                "gaps",
+                COLUMNS,
+                filename="gaps.csv",
+                height=560,
+                getRowId={"function": "params.data.claim_id"},
+            ),
             ui.url_store(PAGE),
         ]
     )

@@ -94,16 +94,26 @@ def cloud_rental_shown(browser: Browser) -> dict[str, Any]:
         if t["meta"] == {"kind": "estimate", "estimator": "cloud_rental", "subject": "deepseek-v3"}
     )
     rows = browser.grid_rows("overview-reconciliation")
-    [row] = [
+    # One row per frame (at the claim's date, latest): here both compare the same estimate.
+    matching = [
         r
         for r in rows
         if (r["claim_id"], r["estimator"]) == ("v3-training-cost-final-run", "cloud_rental")
     ]
+    assert matching, rows
+    cells = {
+        tuple(
+            browser.cell_text("overview-reconciliation", r["_row"], c) for c in ("value", "ratio")
+        )
+        for r in matching
+    }
+    assert len(cells) == 1, cells
+    [(estimate, ratio)] = cells
     return {
         "line": sorted(set(line["y"])),
         "hover": sorted({c[0] for c in line["customdata"]}),
-        "estimate": browser.cell_text("overview-reconciliation", row["_row"], "value"),
-        "ratio": browser.cell_text("overview-reconciliation", row["_row"], "ratio"),
+        "estimate": estimate,
+        "ratio": ratio,
     }
 
 
@@ -120,7 +130,7 @@ def test_a_pinned_link_shows_the_same_numbers_after_a_new_snapshot_changes_them(
     assert before == {
         "line": [BEFORE],
         "hover": ["$5.58M"],
-        "estimate": "5.576M",
+        "estimate": "$5.58M",  # an estimate at three figures, in the grid as in the hover
         "ratio": "1",
     }
 
@@ -139,7 +149,7 @@ def test_a_pinned_link_shows_the_same_numbers_after_a_new_snapshot_changes_them(
     assert cloud_rental_shown(browser) == {
         "line": [AFTER],
         "hover": ["$6.97M"],
-        "estimate": "6.97M",
+        "estimate": "$6.97M",
         "ratio": "0.8",  # DeepSeek's $5.576M against $6.97M
     }
     assert browser.console_errors() == []

@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from costboard.cli import main
+from tests.waiting import until
 
 PASSWORD = "correct horse battery"
 #: How long a server may take to answer /healthz after it starts.
@@ -148,16 +148,18 @@ def serving(
 
 
 def wait_healthy(served: Served) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        try:
-            if served.request("GET", "/healthz").status == 200:
-                return
-        except OSError:
-            pass
+    def healthy() -> bool:
+        # A process that exited fails at once; one not listening yet (OSError) is "not yet".
         assert served.process.poll() is None, "serve exited:\n" + served.output
-        assert time.monotonic() < deadline, "serve never became healthy:\n" + served.output
-        time.sleep(0.2)
+        return served.request("GET", "/healthz").status == 200
+
+    until(
+        healthy,
+        timeout=START_SECONDS,
+        every=0.2,
+        ignoring=(OSError,),
+        message=lambda: "serve never became healthy:\n" + served.output,
+    )
 
 
 def stop(served: Served) -> int:

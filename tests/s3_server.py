@@ -15,7 +15,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,10 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.waiting import until
+
 #: The bucket the lake lives in, and one its credentials may not read.
 LAKE_BUCKET = "costboard-lake"
 OTHER_BUCKET = "someone-elses"
 REGION = "us-east-1"
+#: How long moto's server may take to answer before the test gives up: a ceiling for a slow,
+#: busy machine, not an expectation.
+START_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -76,15 +80,20 @@ def _free_port() -> int:
 
 
 def _wait_until_serving(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    # Readiness, not a time limit: poll until the server answers or its process ends.
-    while True:
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=5).close()
-            return
-        except (urllib.error.URLError, ConnectionError):
-            if process.poll() is not None:
-                raise RuntimeError(f"moto's server exited: {log.read_text()[-2000:]}") from None
-            time.sleep(0.05)
+    # Readiness: poll until the server answers; its process ending fails at once.
+    def serving() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto's server exited: {log.read_text()[-2000:]}")
+        urllib.request.urlopen(url + "/moto-api/", timeout=5).close()
+        return True
+
+    until(
+        serving,
+        timeout=START_SECONDS,
+        every=0.05,
+        ignoring=(urllib.error.URLError, ConnectionError),
+        message=lambda: f"moto's server never answered: {log.read_text()[-2000:]}",
+    )
 
 
 def _set_up(url: str) -> tuple[str, str]:

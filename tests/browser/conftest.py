@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ import pytest
 
 from tests import system
 from tests.browser.support import dashboard_home
+from tests.waiting import until
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -67,15 +67,19 @@ def serving(home: Path, log: Path) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/api/snapshots", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the dashboard did not start:\n" + log.read_text())
-                time.sleep(0.25)
+
+        def answers() -> bool:
+            assert process.poll() is None, "the dashboard exited:\n" + log.read_text()
+            with urllib.request.urlopen(base + "/api/snapshots", timeout=5):
+                return True
+
+        until(
+            answers,
+            timeout=60,
+            every=0.25,
+            ignoring=(OSError,),
+            message=lambda: "the dashboard did not start:\n" + log.read_text(),
+        )
         yield base
     finally:
         process.terminate()

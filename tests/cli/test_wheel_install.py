@@ -13,7 +13,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import tomllib
 import urllib.request
 import zipfile
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from costboard.plugins.manager import built_in_names
+from tests.waiting import until
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -134,16 +134,19 @@ def test_the_installed_wheel_runs_the_readme_commands_outside_the_checkout(
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(240):  # bounded by attempts, not by a clock
-            try:
-                with urllib.request.urlopen(base + "/api/snapshots", timeout=5) as response:
-                    snapshots = json.load(response)
-                break
-            except OSError:
-                assert server.poll() is None, "costboard serve exited"
-                time.sleep(0.25)
-        else:
-            pytest.fail("costboard serve never answered")
+
+        def snapshots_answer() -> dict:
+            assert server.poll() is None, "costboard serve exited"
+            with urllib.request.urlopen(base + "/api/snapshots", timeout=5) as response:
+                return json.load(response)
+
+        snapshots = until(
+            snapshots_answer,
+            timeout=60,
+            every=0.25,
+            ignoring=(OSError,),
+            message="costboard serve never answered",
+        )
         assert snapshots["latest"] >= 38
         with urllib.request.urlopen(base + "/", timeout=30) as response:
             page = response.read().decode()

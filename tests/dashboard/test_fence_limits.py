@@ -21,6 +21,7 @@ from costboard.dashboard import fence
 from costboard.dashboard.app import create_app
 from costboard.warehouse import ingest, lake, schema
 from costboard.warehouse.config import WarehouseConfig
+from tests.waiting import until
 
 REPO = Path(__file__).resolve().parents[2]
 CONSOLE_LIMITS = {
@@ -246,9 +247,13 @@ def test_after_a_query_a_spare_is_made_for_the_next(
     spares = fence._Spares()
     monkeypatch.setattr(fence, "_spares", spares)
     fence.run(config, "SELECT 1", newest)
-    deadline = time.monotonic() + 30
-    while config.catalog_type not in spares._ready and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # The spare is made on a background thread after the query: wait until it is ready.
+    until(
+        lambda: config.catalog_type in spares._ready,
+        timeout=30,
+        every=0.05,
+        message="no spare connection was made after the query",
+    )
     spare = spares._ready[config.catalog_type]
     assert spare.execute(
         "SELECT count(*) FROM duckdb_extensions() WHERE loaded AND extension_name = 'ducklake'"

@@ -13,7 +13,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,6 +30,7 @@ from costboard.warehouse import lake, object_store
 from costboard.warehouse.config import WarehouseConfig
 from tests import s3_server
 from tests.s3_server import LAKE_BUCKET, OTHER_BUCKET, S3Server
+from tests.waiting import until
 
 
 @pytest.fixture(scope="module")
@@ -84,17 +84,23 @@ def test_costboard_serve_workers_read_the_lake_in_the_bucket(
         text=True,
     )
     query = urllib.parse.urlencode({"q": "SELECT sum(length(claim_id)) AS n FROM claims"})
+
+    def rows() -> Any:
+        assert server.poll() is None, server.communicate()[0]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sql?{query}") as answer:
+                return json.load(answer)
+        except urllib.error.HTTPError as error:  # it answered, but not with the rows
+            pytest.fail(error.read().decode())
+
     try:
-        while True:  # until it answers, or its process ends
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sql?{query}") as answer:
-                    body = json.load(answer)
-                break
-            except urllib.error.HTTPError as error:  # it answered, but not with the rows
-                pytest.fail(error.read().decode())
-            except OSError:  # not listening yet
-                assert server.poll() is None, server.communicate()[0]
-                time.sleep(0.1)
+        # Until it answers (OSError: not listening yet), or its process ends.
+        body = until(
+            rows,
+            timeout=120,
+            ignoring=(OSError,),
+            message="costboard serve on the S3 lake never answered",
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         output = server.communicate()[0]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from random import Random
 
@@ -180,8 +180,12 @@ def test_an_ingest_killed_inside_its_write_leaves_only_whole_snapshots_and_the_l
             if seen[-1] in (stage, "done"):
                 break
         assert stage in seen, (stage, seen, process.stderr.read() if process.stderr else "")
-        time.sleep(delay)
-        os.killpg(process.pid, signal.SIGKILL)
+        # Kill it `delay` after the stage, unless it ends first: a wait on its exit, whose
+        # ceiling is the (seeded) moment to kill.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=delay)
+        with contextlib.suppress(ProcessLookupError):  # it ended, and was reaped, first
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         with lake.connect(config) as connection:
             latest, rows = connection.execute(

@@ -13,7 +13,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,6 +30,7 @@ from costboard.warehouse import extensions, ingest, lake, read_role, schema
 from costboard.warehouse.config import WarehouseConfig
 from tests import postgres_server as pg
 from tests.conftest import cli_options, new_database_name, write
+from tests.waiting import until
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PASSWORD = "reader-password-1"
@@ -256,15 +256,24 @@ class Served:
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{path}", headers={"Authorization": f"Bearer {self.token}"}
         )
-        while True:
+
+        def answer() -> dict:
+            assert self.process.poll() is None, self.process.stdout.read()  # type: ignore[union-attr]
             try:
-                with urllib.request.urlopen(request, timeout=60) as answer:
-                    return json.load(answer)
-            except urllib.error.HTTPError:
-                raise
-            except urllib.error.URLError:
-                assert self.process.poll() is None, self.process.stdout.read()  # type: ignore[union-attr]
-                time.sleep(0.25)  # the server is starting: not a timing assertion
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    return json.load(response)
+            except urllib.error.HTTPError as error:
+                # It answered with an error: a failure now, not "not listening yet".
+                raise AssertionError(f"{path}: HTTP {error.code} {error.read()!r}") from error
+
+        # URLError: the server is starting, so it is asked again (a ceiling, not a timing).
+        return until(
+            answer,
+            timeout=120,
+            every=0.25,
+            ignoring=(urllib.error.URLError,),
+            message=f"costboard serve never answered {path}",
+        )
 
     def stop(self) -> str:
         os.killpg(self.process.pid, signal.SIGTERM)

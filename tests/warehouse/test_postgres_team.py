@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from costboard.warehouse import ingest, lake, writer
 from costboard.warehouse.config import WarehouseConfig
 from tests import postgres_server as pg
 from tests.conftest import write
+from tests.waiting import until
 
 pytestmark = pytest.mark.slow
 
@@ -190,12 +190,20 @@ class Dashboard:
 
     def latest(self) -> int:
         """The newest snapshot this dashboard shows (it retries while the server starts)."""
-        while True:
-            try:
-                return int(get(self.base + "/api/snapshots")["latest"])
-            except OSError:
-                assert self.process.poll() is None, self.output()
-                time.sleep(0.25)
+
+        def snapshots() -> dict:
+            assert self.process.poll() is None, self.output()
+            return get(self.base + "/api/snapshots")
+
+        # OSError: not listening yet; an exited server fails at once.
+        answer = until(
+            snapshots,
+            timeout=120,
+            every=0.25,
+            ignoring=(OSError,),
+            message=lambda: "the dashboard never answered:\n" + self.output(),
+        )
+        return int(answer["latest"])
 
     def count(self, claim_id: str) -> int:
         query = f"SELECT count(*) FROM claims WHERE claim_id = '{claim_id}'"
@@ -243,10 +251,14 @@ def ingest_on(config: WarehouseConfig, home: Path, claim_id: str) -> int:
 
 
 def shows(dashboard: Dashboard, snapshot_id: int) -> None:
-    """Wait for ``dashboard``'s next refresh to show ``snapshot_id`` (no clock in the test: the
-    suite's timeout is the limit; the dashboard trusts its newest id for a second)."""
-    while dashboard.latest() < snapshot_id:
-        time.sleep(0.2)
+    """Wait for ``dashboard``'s next refresh to show ``snapshot_id`` (the dashboard trusts its
+    newest id for a second; the ceiling is a failure message, not a timing)."""
+    until(
+        lambda: dashboard.latest() >= snapshot_id,
+        timeout=120,
+        every=0.2,
+        message=f"the dashboard never showed snapshot {snapshot_id}",
+    )
     assert dashboard.latest() == snapshot_id
 
 

@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from costboard.cli import main
-from costboard.warehouse import ingest, schema
+from costboard.cli.gaps_command import table_rows
+from costboard.warehouse import claim_gaps, ingest, lake, schema
 from costboard.warehouse.config import WarehouseConfig
 from tests.warehouse.test_reconciliation_view import estimate, store
 
@@ -59,6 +60,7 @@ def test_json_ranks_claims_by_their_gap_to_the_nearest_range_end(home: Path) -> 
     rows = json.loads(gaps(home, "--format", "json"))
     assert [r["claim_id"] for r in rows] == RANKED
     assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
+    assert list(rows[0]) == list(claim_gaps.COLUMNS)  # every column, in the read's order
     for row in rows:
         assert row["claim_gap"] == pytest.approx(CLAIMS[row["claim_id"]][5])
     directions = {r["claim_id"]: r["direction"] for r in rows}
@@ -130,3 +132,13 @@ def test_the_table_writes_the_gap_and_a_range_only_claim_as_its_range(home: Path
     assert (above["claim"], above["gap (log10)"]) == ("$2,000", "1")
     floor = dict(zip(header_cells(table), table_row(table, "floor-below"), strict=True))
     assert (floor["claim"], floor["gap (log10)"]) == ("> $20", "0")
+
+
+def test_the_table_gives_the_printer_no_float_to_rewrite(home: Path) -> None:
+    # echo_frame rewrites float columns by the number rule; a float left here is how the
+    # gap once came out a second time, as a stray "value" column.
+    with lake.connect(WarehouseConfig.resolve(home), read_only=True) as connection:
+        rows = claim_gaps.ranked(connection, "latest")
+    shown = table_rows(rows)
+    assert [c for c, t in shown.schema.items() if t.is_float()] == []
+    assert shown["gap (log10)"].to_list() == ["1", "0.699", "0.176", "0", "0"]

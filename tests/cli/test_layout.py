@@ -37,42 +37,8 @@ EXEMPT: dict[str, str] = {
     **{
         f"costboard.dashboard.pages.{page}": "a Dash page: Dash imports it when create_app "
         "registers the pages, and the app and browser tests drive it through the app"
-        for page in ("claims", "history", "market", "overview", "plugins", "what_if")
+        for page in ("claims", "gaps", "history", "market", "overview", "plugins", "what_if")
     },
-    "costboard.warehouse.claim_refs": NO_TEST_YET,
-    "costboard.warehouse.currency": NO_TEST_YET,
-    "costboard.warehouse.date_range": NO_TEST_YET,
-    "costboard.warehouse.evidence_time": NO_TEST_YET,
-    "costboard.warehouse.formats": NO_TEST_YET,
-    "costboard.warehouse.fred": NO_TEST_YET,
-    "costboard.warehouse.migrate": NO_TEST_YET,
-    "costboard.warehouse.migrate_schema": NO_TEST_YET,
-    "costboard.warehouse.odd_values": NO_TEST_YET,
-    "costboard.warehouse.read_guards": NO_TEST_YET,
-    "costboard.warehouse.validate_text": NO_TEST_YET,
-    "costboard.plugins.citations": NO_TEST_YET,
-    "costboard.plugins.claim_standing": NO_TEST_YET,
-    "costboard.plugins.contributions": NO_TEST_YET,
-    "costboard.plugins.default_importers": NO_TEST_YET,
-    "costboard.plugins.default_vocabulary": NO_TEST_YET,
-    "costboard.plugins.isolation": NO_TEST_YET,
-    "costboard.plugins.run": NO_TEST_YET,
-    "costboard.dashboard.api": NO_TEST_YET,
-    "costboard.dashboard.budgets": NO_TEST_YET,
-    "costboard.dashboard.catalog_copies": NO_TEST_YET,
-    "costboard.dashboard.claim_reads": NO_TEST_YET,
-    "costboard.dashboard.claim_table": NO_TEST_YET,
-    "costboard.cli.check_command": NO_TEST_YET,
-    "costboard.cli.context": NO_TEST_YET,
-    "costboard.cli.diff_command": NO_TEST_YET,
-    "costboard.cli.ladder_command": NO_TEST_YET,
-    "costboard.cli.migrate_command": NO_TEST_YET,
-    "costboard.cli.plugin_commands": NO_TEST_YET,
-    "costboard.cli.serve_command": NO_TEST_YET,
-    "costboard.cli.users_command": NO_TEST_YET,
-    "costboard.cli.warehouse_commands": NO_TEST_YET,
-    "costboard.conformance": NO_TEST_YET,
-    "costboard.samples": NO_TEST_YET,
 }
 
 #: A sleep in a test: ``time.sleep(...)``, ``sleep(...)``, ``asyncio.sleep(...)``. Not
@@ -81,17 +47,7 @@ SLEEP = re.compile(r"\btime\.sleep\b|(?<![\w])sleep\(")
 #: Files that still sleep, with how many times: polling loops (a readiness check between two
 #: tries, under a ceiling) in helpers and tests other parts of issue 18 own. Each is to move
 #: to tests.waiting.until; the count may only go down.
-STILL_SLEEPING: dict[str, int] = {
-    "tests/auth_support.py": 1,
-    "tests/s3_server.py": 1,
-    "tests/browser/conftest.py": 1,
-    "tests/cli/test_wheel_install.py": 1,
-    "tests/dashboard/test_fence_limits.py": 1,
-    "tests/dashboard/test_s3.py": 1,
-    "tests/warehouse/test_concurrency.py": 1,
-    "tests/warehouse/test_postgres_read_role.py": 1,
-    "tests/warehouse/test_postgres_team.py": 2,
-}
+STILL_SLEEPING: dict[str, int] = {}
 
 
 def product_modules(repo: Path = REPO) -> list[str]:

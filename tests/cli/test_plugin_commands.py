@@ -28,4 +28,3 @@ def test_a_window_ending_before_it_starts_is_refused() -> None:
     with pytest.raises(click.BadParameter) as refused:
         _window("2025-01-27:2025-01-24")
     assert refused.value.message == "'2025-01-27:2025-01-24': the window starts after it ends"
-

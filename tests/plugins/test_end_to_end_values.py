@@ -196,10 +196,13 @@ def test_rows_23_and_24_gpt4_acquisition_and_cloud_cost(home: WarehouseConfig) -
 
 
 def reconciled(home: WarehouseConfig, claim_id: str, estimator: str) -> dict[str, Any]:
+    # The estimate in force at the claim's date (the latest frame is tested in
+    # tests/warehouse/test_reconciliation_frames.py).
     rows = sql(
         home,
         "SELECT claim_value, value, low, high, ratio, inside_range FROM reconciliation "
-        f"WHERE claim_id = '{claim_id}' AND estimator = '{estimator}'",
+        f"WHERE claim_id = '{claim_id}' AND estimator = '{estimator}' "
+        "AND frame = 'at_claim_date'",
     )
     assert len(rows) == 1, rows
     return rows[0]

@@ -10,6 +10,11 @@ colour whether it is evidence (a pure function of a claims frame; no Dash here).
 The hover names the claimant and outlet, the date at its precision, the figure with its
 bound, the quote, the status and its note, and the claim's checks (claim_checks). The ladder
 page draws the same shapes (ladder_figure.py).
+
+Claims of the same figure at one date (within rounding: the same text by warehouse/numbers.py
+at its computed precision, with the same bound and shape) are ONE marker: seven reports of
+~$5.6M on one day would otherwise be seven diamonds drawn over each other. The merged marker
+prints its count beside it ("×2") and its hover names every claimant with its own figure.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import polars as pl
 
 from costboard.dashboard import hover as hover_text
 from costboard.dashboard.claim_display import with_display_columns
-from costboard.warehouse.numbers import number_text
+from costboard.warehouse.numbers import number_expr, number_text
 from costboard.warehouse.point_value import claim_point
 from costboard.warehouse.validate_claims import NOT_EVIDENCE_STATUSES
 
@@ -89,23 +94,64 @@ def marker_style(claims: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def claim_trace(claims: pl.DataFrame, subject: str) -> go.Scatter:
-    """The claims of one chart as one scatter trace (``meta.kind == "claims"``), each claim's
-    low–high range as an error bar. The point is the warehouse's (``point_value.claim_point``)."""
+def merged(claims: pl.DataFrame) -> list[list[dict[str, Any]]]:
+    """The claims grouped into markers, in first-seen order: one group per date, shape and
+    figure written at computed precision (``numbers.number_expr``: one rule for "within
+    rounding"). Each group's rows carry ``symbol``, ``colour``, ``crossed_out`` and ``point``."""
     rows = (
         marker_style(with_display_columns(claims))
         .with_columns(claim_point().alias("point"))
+        .with_columns(
+            number_expr(pl.col("point"), pl.col("unit"), pl.col("bound")).alias("merge_key")
+        )
         .to_dicts()
     )
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        key = (row["stated_on"], row["symbol"], row["crossed_out"], row["merge_key"])
+        groups.setdefault(key, []).append(row)
+    return list(groups.values())
+
+
+def merged_hover(group: list[dict[str, Any]]) -> str:
+    """A marker's hover: one claim's full hover, or for several the count, then each claimant
+    with its figure, status and claim id."""
+    if len(group) == 1:
+        return hover(group[0])
+    first = group[0]
+    lines = [f"<b>{len(group)} claims</b> · {_text(first, 'stated')} · {_text(first, 'figure')}"]
+    for row in group:
+        outlet = f" · {_text(row, 'outlet')}" if row.get("outlet") else ""
+        status = row.get("status") or "current"
+        flag = f" ({hover_text.escaped(status)})" if status != "current" else ""
+        lines.append(
+            f"<b>{_text(row, 'claimant')}</b>{outlet}: {_text(row, 'figure')}{flag}"
+            f" · {_text(row, 'claim_id')}"
+        )
+    return "<br>".join(lines)
+
+
+def claim_trace(claims: pl.DataFrame, subject: str) -> go.Scatter:
+    """The claims of one chart as one scatter trace (``meta.kind == "claims"``), a marker per
+    :func:`merged` group with its count ("×2") beside it when it holds several, the first
+    claim's low–high range as an error bar. The point is the warehouse's
+    (``point_value.claim_point``). ``customdata`` is each marker's first claim id; ``meta``
+    holds every marker's ids (``claim_ids``) and counts (``counts``)."""
+    groups = merged(claims)
+    rows = [g[0] for g in groups]
     points = [r["point"] for r in rows]
+    counts = [len(g) for g in groups]
     return go.Scatter(
         x=[r["stated_on"] for r in rows],
         y=points,
-        mode="markers",
+        mode="markers+text",
+        text=[f"×{n}" if n > 1 else "" for n in counts],
+        textposition="middle right",
+        textfont={"size": 12, "color": CLAIM_COLOUR},
         name="claims",
         marker={
             "symbol": [r["symbol"] for r in rows],
-            "size": 13,
+            "size": [13 + 3 * min(n - 1, 3) for n in counts],
             # Open shapes: the estimate lines stay visible through them.
             "color": ["white" if not r["crossed_out"] else r["colour"] for r in rows],
             "line": {"color": [r["colour"] for r in rows], "width": 2},
@@ -124,8 +170,13 @@ def claim_trace(claims: pl.DataFrame, subject: str) -> go.Scatter:
             "color": CLAIM_COLOUR,
             "thickness": 1,
         },
-        hovertext=[hover(r) for r in rows],
+        hovertext=[merged_hover(g) for g in groups],
         hoverinfo="text",
         customdata=[r["claim_id"] for r in rows],
-        meta={"kind": "claims", "subject": subject},
+        meta={
+            "kind": "claims",
+            "subject": subject,
+            "counts": counts,
+            "claim_ids": [[r["claim_id"] for r in g] for g in groups],
+        },
     )

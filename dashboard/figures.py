@@ -9,6 +9,7 @@ page_tables.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -152,6 +153,41 @@ def _assumed_hover(assumed: list[str]) -> str:
     return "<br><i>assumed:</i> " + "; ".join(escaped(a) for a in assumed)
 
 
+#: How far past the chart's last evidence date its x-axis runs: a share of the span shown,
+#: at least :data:`AXIS_PAD_MIN`, so the last step and marker are not on the edge.
+AXIS_PAD_SHARE = 0.04
+AXIS_PAD_MIN = dt.timedelta(days=14)
+
+
+def last_evidence(estimates: pl.DataFrame, claims: pl.DataFrame) -> dt.date | None:
+    """The chart's last evidence date: its latest claim, or the latest date an estimator's
+    value or range changed. An estimate that repeats the one before (the estimators rerun at
+    every evidence date of any subject, and at the snapshot's day) adds nothing to read."""
+    changed = (
+        estimates.sort("estimator", "as_of")
+        .filter(
+            pl.any_horizontal(
+                pl.col(c).ne_missing(pl.col(c).shift(1).over("estimator"))
+                for c in ("value", "low", "high")
+            )
+        )["as_of"]
+        .to_list()
+    )
+    dates = changed + claims["stated_on"].drop_nulls().to_list()
+    return max(dates) if dates else None
+
+
+def x_range(estimates: pl.DataFrame, claims: pl.DataFrame) -> list[dt.date] | None:
+    """The x-axis's range: from the first evidence date to shortly after the last
+    (:func:`last_evidence` plus a pad), or None (Plotly's own) when there is no date."""
+    last = last_evidence(estimates, claims)
+    if last is None:
+        return None
+    first = min(estimates["as_of"].to_list() + claims["stated_on"].drop_nulls().to_list())
+    pad = max(AXIS_PAD_MIN, (last - first) * AXIS_PAD_SHARE)
+    return [first - pad, last + pad]
+
+
 def estimate_figure(
     panel: Panel,
     estimates: pl.DataFrame,
@@ -177,8 +213,12 @@ def estimate_figure(
         & (pl.col("metric") == panel.metric)
         & (pl.col("scope") == panel.scope)
     )
-    dates = mine["as_of"].to_list() + own_claims["stated_on"].to_list()
-    x_end = max(dates) if dates else None
+    shown_range = x_range(mine, own_claims)
+    # A step holds until the next evidence date: carried to the axis's end, past which the
+    # reruns that repeat it are not drawn.
+    x_end = shown_range[1] if shown_range else None
+    if x_end is not None:
+        mine = mine.filter(pl.col("as_of") <= x_end)
     figure = go.Figure()
     values: list[float] = []
     for estimator in mine["estimator"].unique(maintain_order=True).to_list():
@@ -188,7 +228,6 @@ def estimate_figure(
         version = series["estimator_version"][-1]
         assumed = _assumed_lists(series)
         if x_end is not None and xs[-1] < x_end:
-            # A step holds until the next evidence date: carry the last one to the chart's end.
             xs, central, low, high, assumed = (
                 [*xs, x_end],
                 [*central, central[-1]],
@@ -271,7 +310,11 @@ def estimate_figure(
         hovermode="closest",
         plot_bgcolor="white",
         paper_bgcolor="white",
-        xaxis={"title": "evidence date", "gridcolor": "#eef2f6"},
+        xaxis={
+            "title": "evidence date",
+            "gridcolor": "#eef2f6",
+            **({"range": shown_range} if shown_range else {}),
+        },
         yaxis={
             "type": "log" if logarithmic else "linear",
             "title": panel.unit,

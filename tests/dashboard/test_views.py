@@ -149,8 +149,10 @@ def test_the_estimate_chart_has_a_stepped_line_and_band_per_estimator_and_the_cl
     assert [t.name for t in lines] == ["cloud_rental (final_run)", "compute_6nd (final_run)"]
     assert lines[0].line.color == palette["cloud_rental"]
     assert len(traces(figure, "band")) == 4  # the high edge and the filled low edge, each
-    # Every line runs to the chart's last date (a later claim) so the steps hold until then.
-    assert {t.x[-1] for t in lines} == {D(2025, 6, 1)}
+    # Every line runs to the axis's end, shortly after the chart's last date (a later claim),
+    # so the steps hold until then (the end's rule: test_figures.py).
+    end = figure.layout.xaxis.range[1]
+    assert {t.x[-1] for t in lines} == {end} and end > D(2025, 6, 1)
     (markers,) = traces(figure, "claims")
     assert list(markers.x) == [D(2024, 12, 27), D(2025, 6, 1)]
     # A range-only claim sits at its geometric middle with error bars to its ends.

@@ -3,12 +3,19 @@ and the market-cap move over any event window next to what was claimed about it.
 
 The event window runs from the last close before its first day to the last close on or
 before its last day: 27 Jan 2025 alone is the 24 Jan → 27 Jan move, Nvidia's "$589B" day.
+
+The page opens on the event of the chosen claim (``?claim=<id>``: its qualifier's day, else
+its date; without one, the DeepSeek selloff when the prices cover it): the chart shows
+:data:`EVENT_MARGIN` either side of it, and marks only the dates of claims made in the event
+window (or the day after, as the window's claims are read), not the hundreds of claim dates of
+every subject. The constant-dollar price index (``constant_dollars.SERIES``, monthly since
+2000) is not a market ticker: it is neither shown by default nor counted in the default range.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 import dash
 import polars as pl
@@ -18,6 +25,7 @@ from costboard.dashboard import components as ui
 from costboard.dashboard import estimators, views
 from costboard.dashboard.claim_display import with_display_columns
 from costboard.dashboard.data import Window
+from costboard.warehouse import constant_dollars
 from costboard.warehouse.numbers import number_text
 
 PAGE = "market"
@@ -25,6 +33,54 @@ dash.register_page(__name__, **ui.registration("market"))
 
 #: The DeepSeek selloff: the window the page opens on when the data covers it.
 STORY_DAY = dt.date(2025, 1, 27)
+#: How much of the market the chart shows either side of the event it opens on.
+EVENT_MARGIN = dt.timedelta(days=14)
+#: Reports of a day's close carry the next day's date (data.Reader.window_claims' rule).
+REPORTED_LATE = dt.timedelta(days=1)
+
+
+class DefaultView(NamedTuple):
+    """What the page opens on: the tickers shown, the chart's dates, the event window's day.
+    (A NamedTuple: Dash loads a page under a name of its own, which a dataclass cannot
+    resolve its annotations in.)"""
+
+    tickers: list[str]
+    start: dt.date
+    end: dt.date
+    event: dt.date
+
+
+def default_view(tickers: pl.DataFrame, event: dt.date | None = None) -> DefaultView:
+    """The tickers with market prices (the price index left out) and the chart's range:
+    :data:`EVENT_MARGIN` either side of ``event`` (the chosen claim's day), else of
+    :data:`STORY_DAY`, else of the last day, within the days the market tickers cover."""
+    market = tickers.filter(pl.col("ticker") != constant_dollars.SERIES)
+    if market.is_empty():  # only the index: it is all there is to show
+        market = tickers
+    first_day, last_day = market["first_date"].min(), market["last_date"].max()
+    covered = [d for d in (event, STORY_DAY) if d is not None and first_day <= d <= last_day]
+    day = covered[0] if covered else last_day
+    return DefaultView(
+        market["ticker"].to_list(),
+        max(first_day, day - EVENT_MARGIN),
+        min(last_day, day + EVENT_MARGIN),
+        day,
+    )
+
+
+def claim_day(snapshot_id: int, claim_id: str | None) -> dt.date | None:
+    """The day a claim is about: its qualifier when that is a date (CNBC's combined loss, run
+    on 31 Jan, is qualified 27 Jan), else the day it was stated; None for no such claim."""
+    if not claim_id:
+        return None
+    found = ui.reader().frame(
+        snapshot_id,
+        "SELECT coalesce(TRY_CAST(qualifier AS DATE), stated_on) AS day "
+        "FROM {db}.claims WHERE claim_id = ?",
+        [claim_id],
+    )
+    return found["day"][0] if found.height else None
+
 
 WINDOW_COLUMNS = [
     ui.column("subject", width=140),
@@ -93,6 +149,7 @@ def layout(
     end: str | None = None,
     window_start: str | None = None,
     window_end: str | None = None,
+    claim: str | None = None,
     **_: Any,
 ) -> Any:
     reader = ui.reader()
@@ -109,10 +166,10 @@ def layout(
         )
     all_tickers = tickers["ticker"].to_list()
     first_day, last_day = tickers["first_date"].min(), tickers["last_date"].max()
-    story = first_day <= STORY_DAY <= last_day
-    chosen = [t for t in ui.as_list(ticker) if t in all_tickers] or all_tickers
+    opened = default_view(tickers, claim_day(pinned.snapshot_id, ui.first(claim)))
+    chosen = [t for t in ui.as_list(ticker) if t in all_tickers] or opened.tickers
     labels = {r["ticker"]: f"{r['ticker']} — {r['name'] or ''}" for r in tickers.to_dicts()}
-    default_window = STORY_DAY if story else last_day
+    default_window = opened.event
     return html.Div(
         [
             html.H1("Market"),
@@ -158,12 +215,16 @@ def layout(
                     _date_control(
                         "From",
                         "market-start",
-                        _date(ui.first(start), first_day),
+                        _date(ui.first(start), opened.start),
                         first_day,
                         last_day,
                     ),
                     _date_control(
-                        "To", "market-end", _date(ui.first(end), last_day), first_day, last_day
+                        "To",
+                        "market-end",
+                        _date(ui.first(end), opened.end),
+                        first_day,
+                        last_day,
                     ),
                 ],
             ),
@@ -285,7 +346,10 @@ def update(
         *ordered(dt.date.fromisoformat(window_start[:10]), dt.date.fromisoformat(window_end[:10]))
     )
     series = reader.market_series(snapshot_id, picked, first, last)
-    events = reader.claim_events(snapshot_id, first, last)
+    # Only the event window's claim dates, and only those the chart shows.
+    events = reader.claim_events(
+        snapshot_id, max(first, window.start), min(last, window.end + REPORTED_LATE)
+    )
     figure = views.market_figure(series, events, measure)
     chart = ui.graph(
         "market-graph", figure, ui.slug("costboard-market", snapshot_id, measure, first, last)

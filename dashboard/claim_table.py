@@ -18,18 +18,15 @@ from costboard.dashboard.claim_display import with_display_columns
 
 GRID: Final = "overview-claims"
 
+#: Who said it, the figure, whether it stands and is evidence, and what the checks found come
+#: first, in the first screen at 1,280 px (issue 19); the claimant stays pinned on the left.
 COLUMNS: Final = [
-    ui.column("subject", width=120),
-    ui.column("stated", "stated on", width=110),
-    ui.column("claimant", width=150),
-    ui.column("outlet", width=130),
-    ui.column("metric", width=130),
-    ui.column("scope", width=110),
-    ui.column("qualifier", width=110),
+    ui.column("claimant", width=150, pinned="left"),
     ui.column("figure", "claim", width=130),
+    ui.column("status", width=110),
     ui.column(
         "evidence",
-        width=260,
+        width=240,
         cellStyle={
             "styleConditions": [
                 {"condition": "params.value === 'yes'", "style": {"color": "#2e7d32"}},
@@ -40,8 +37,13 @@ COLUMNS: Final = [
             ]
         },
     ),
-    ui.column("checks", width=320),
-    ui.column("status", width=110),
+    ui.column("checks", width=300),
+    ui.column("subject", width=120),
+    ui.column("stated", "stated on", width=110),
+    ui.column("outlet", width=130),
+    ui.column("metric", width=130),
+    ui.column("scope", width=110),
+    ui.column("qualifier", width=110),
     ui.column("source_kind", "source kind", width=110),
     ui.column("quote", width=260),
     ui.link_column("source_url", "source", text_field="source_label"),

@@ -60,6 +60,11 @@ FIGURE_COLUMN = ui.column(
     sortable=False,
     headerTooltip=("the value with its bound: > more than, < up to, ~ about"),
 )
+#: The columns an analyst reads first, in the grid's first screen at 1,280 px (issue 19):
+#: who said it, about what, the figure, whether it stands, what the checks found, when. The
+#: claimant and the figure stay pinned on the left while the rest scroll.
+FIRST_SCREEN = ("claimant", "subject", "figure", "status", "checks", "stated_on")
+PINNED = ("claimant", "figure")
 #: The number columns that hold a figure in the row's ``unit``.
 FIGURE_FIELDS = ("value", "low", "high")
 DEFAULT_ORDER = '"stated_on" DESC, "claim_id"'
@@ -75,7 +80,11 @@ def columns(sort: list[dict[str, str]]) -> list[dict[str, Any]]:
         "note": 260,
         "source_title": 240,
         "status_note": 260,
-        "checks": 320,
+        "checks": 300,
+        "claimant": 150,
+        "subject": 140,
+        "status": 110,
+        "stated_on": 120,
     }
     defs = [FIGURE_COLUMN]
     for field, kind in KINDS.items():
@@ -97,6 +106,11 @@ def columns(sort: list[dict[str, str]]) -> list[dict[str, Any]]:
         if field in sorted_by:
             definition["sort"] = sorted_by[field]
         defs.append(definition)
+    first = {field: i for i, field in enumerate(FIRST_SCREEN)}
+    defs.sort(key=lambda d: first.get(d["field"], len(first)))  # stable: the rest keep KINDS'
+    for definition in defs:
+        if definition["field"] in PINNED:
+            definition["pinned"] = "left"
     return defs
 
 

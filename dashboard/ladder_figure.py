@@ -5,6 +5,11 @@ size on a log y axis. In a column, the claims on the left (a lower bound on the 
 up, an upper bound down, the figure's text beside it: "> $500M", "~ $800B loss"; a disputed
 claim open; a misattributed or retracted one crossed out) and each estimator's latest
 low–high range on the right, with its central value.
+
+The chosen subject's own figures come first (leftmost in each half of a column). The
+estimator ranges of the other models on the ladder (the developer's other models: Epoch AI's
+rows give DeepSeek fifteen) are folded away unless asked for (:func:`fold`): they are context,
+and drawn by default they tangle the final-run column into unlabeled bars. Their claims stay.
 """
 
 from __future__ import annotations
@@ -27,6 +32,26 @@ LABEL_X = -0.17
 LABEL_BAND, LABEL_GAP = 0.3, 0.25
 
 
+#: The relations (warehouse ``ladder.related_subjects``) whose estimator ranges are folded away
+#: unless asked for: the other models on the ladder.
+FOLDED_RELATIONS = ("model",)
+
+
+def folded_subjects(related: pl.DataFrame, subject: str) -> set[str]:
+    """The subjects whose estimates :func:`fold` leaves out on ``subject``'s ladder."""
+    others = related.filter(
+        pl.col("relation").is_in(FOLDED_RELATIONS) & (pl.col("subject") != subject)
+    )
+    return set(others["subject"].to_list())
+
+
+def fold(rungs: pl.DataFrame, folded: set[str]) -> tuple[pl.DataFrame, int]:
+    """The rungs without the estimates of the ``folded`` subjects, and how many were left
+    out (the page's toggle says how many it would show)."""
+    hidden = (pl.col("kind") == "estimate") & pl.col("subject").is_in(sorted(folded))
+    return rungs.filter(~hidden), rungs.filter(hidden).height
+
+
 def scope_order(rungs: pl.DataFrame) -> list[str]:
     """The scopes, smallest first by the median size of what they hold: the ladder climbs."""
     return (
@@ -37,15 +62,19 @@ def scope_order(rungs: pl.DataFrame) -> list[str]:
     )
 
 
-def _positions(rungs: pl.DataFrame, scopes: list[str]) -> pl.DataFrame:
-    """Each rung's x: its scope's column, spread smallest to largest across the claims' or the
-    estimates' half of it, so markers of equal size stay apart."""
+def _positions(rungs: pl.DataFrame, scopes: list[str], subject: str | None = None) -> pl.DataFrame:
+    """Each rung's x: its scope's column, spread across the claims' or the estimates' half of
+    it, ``subject``'s own first, then smallest to largest, so markers of equal size stay
+    apart."""
     start = pl.when(pl.col("kind") == "claim").then(CLAIMS_SPAN[0]).otherwise(ESTIMATES_SPAN[0])
     width = pl.when(pl.col("kind") == "claim").then(CLAIMS_SPAN[1] - CLAIMS_SPAN[0])
     width = width.otherwise(ESTIMATES_SPAN[1] - ESTIMATES_SPAN[0])
     rank = pl.int_range(pl.len()).over("scope", "kind")
+    other = (pl.col("subject") != pl.lit(subject, pl.String)).fill_null(True).alias("other")
     return (
-        rungs.sort("magnitude", "subject", "claim_id", "estimator", nulls_last=True)
+        rungs.with_columns(other)
+        .sort("other", "magnitude", "subject", "claim_id", "estimator", nulls_last=True)
+        .drop("other")
         .with_columns(column=pl.col("scope").replace_strict(scopes, list(range(len(scopes)))))
         .with_columns(
             x=pl.col("column") + start + width * (rank + 0.5) / pl.len().over("scope", "kind")
@@ -109,7 +138,7 @@ def figure(rungs: pl.DataFrame, subject: str, *, height: int = 640) -> go.Figure
     """The ladder: scope columns on x, size on a log y axis (see the module's doc)."""
     drawn = rungs.filter(pl.col("magnitude") > 0)
     scopes = scope_order(drawn)
-    placed = _positions(drawn, scopes)
+    placed = _positions(drawn, scopes, subject)
     placed = placed.with_columns(hover=hover_texts(placed))
     labelled = labelled_claims(placed, subject)
     colours = {scope: PALETTE[i % len(PALETTE)] for i, scope in enumerate(scopes)}

@@ -7,6 +7,10 @@ approximate figure reads "~", a misattributed or retracted claim is crossed out)
 estimator's latest range for the same subject and scope on the right. What is on the ladder
 and why (related subjects, dollar figures, losses) is the warehouse's ``ladder`` read, which
 ``costboard ladder`` prints too: this page only draws it.
+
+The chosen subject's figures come first; the other models' estimator ranges are folded away
+unless the "other models' estimates" box is ticked (``?others=1``; ladder_figure.fold). The
+table below lists every figure, the chosen subject's first.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dash import Input, Output, callback, dcc, html
 
 from costboard.dashboard import components as ui
 from costboard.dashboard.data import default_subjects
-from costboard.dashboard.ladder_figure import figure
+from costboard.dashboard.ladder_figure import figure, fold, folded_subjects
 from costboard.warehouse import ladder
 
 PAGE = "ladder"
@@ -44,11 +48,22 @@ TABLE_COLUMNS = [
 ]
 
 
-def table(rungs: pl.DataFrame) -> pl.DataFrame:
-    """The ladder's rows for the grid, largest first."""
-    return rungs.with_columns(
-        who=pl.coalesce("claimant", "estimator"), checks=pl.col("checks").list.join("; ")
-    ).sort("magnitude", descending=True)
+#: The toggle's value when the other models' estimator ranges are shown.
+OTHERS = "others"
+
+
+def table(rungs: pl.DataFrame, subject: str | None = None) -> pl.DataFrame:
+    """The ladder's rows for the grid: ``subject``'s own first, then the rest, largest first."""
+    other = (pl.col("subject") != pl.lit(subject, pl.String)).fill_null(True)
+    return (
+        rungs.with_columns(
+            who=pl.coalesce("claimant", "estimator"),
+            checks=pl.col("checks").list.join("; "),
+            other=other,
+        )
+        .sort(["other", "magnitude"], descending=[False, True], nulls_last=True)
+        .drop("other")
+    )
 
 
 def related_line(related: pl.DataFrame) -> list[Any]:
@@ -57,7 +72,12 @@ def related_line(related: pl.DataFrame) -> list[Any]:
     return [html.B("On this ladder: "), ", ".join(parts)]
 
 
-def layout(snapshot: str | None = None, subject: str | list[str] | None = None, **_: Any) -> Any:
+def layout(
+    snapshot: str | None = None,
+    subject: str | list[str] | None = None,
+    others: str | list[str] | None = None,
+    **_: Any,
+) -> Any:
     reader = ui.reader()
     pinned = ui.pin(reader, snapshot)
     subjects = reader.subjects(pinned.snapshot_id)
@@ -103,7 +123,19 @@ def layout(snapshot: str | None = None, subject: str | list[str] | None = None, 
                                 id="ladder-subject", options=options, value=chosen, clearable=False
                             ),
                         ],
-                    )
+                    ),
+                    html.Div(
+                        className="control",
+                        children=[
+                            html.Label("Also show", htmlFor="ladder-others"),
+                            dcc.Checklist(
+                                id="ladder-others",
+                                options=[{"label": "other models' estimates", "value": OTHERS}],
+                                value=[OTHERS] if ui.first(others) == "1" else [],
+                                inline=True,
+                            ),
+                        ],
+                    ),
                 ],
             ),
             html.P(id="ladder-related", className="muted"),
@@ -123,11 +155,18 @@ def layout(snapshot: str | None = None, subject: str | list[str] | None = None, 
     Output({"type": "url-state", "page": PAGE}, "data"),
     Input("ladder-snapshot", "value"),
     Input("ladder-subject", "value"),
+    Input("ladder-others", "value"),
 )
-def update(snapshot_id: int, subject: str | None) -> tuple[Any, ...]:
+def update(
+    snapshot_id: int, subject: str | None, others: list[str] | None = None
+) -> tuple[Any, ...]:
     reader = ui.reader()
     status = ui.snapshot_status(snapshot_id, reader.latest_id())
-    state = ui.url_state(PAGE, snapshot_id, {"subject": subject})
+    shown_others = OTHERS in (others or [])
+    params: dict[str, Any] = {"subject": subject}
+    if shown_others:
+        params["others"] = "1"
+    state = ui.url_state(PAGE, snapshot_id, params)
     if not subject:
         return ui.notice("No subjects in this snapshot.", "warn"), [], None, status, state
     try:
@@ -135,6 +174,7 @@ def update(snapshot_id: int, subject: str | None) -> tuple[Any, ...]:
         rungs = reader.read(snapshot_id, ladder.ladder, subject)
     except ladder.UnknownSubject as error:
         return ui.notice(f"{error} at snapshot {snapshot_id}.", "warn"), [], None, status, state
+    drawn, hidden = (rungs, 0) if shown_others else fold(rungs, folded_subjects(related, subject))
     if rungs.filter(pl.col("magnitude") > 0).is_empty():
         chart: Any = ui.notice(
             f"No dollar figures about {subject} or its related subjects at snapshot {snapshot_id}.",
@@ -143,7 +183,13 @@ def update(snapshot_id: int, subject: str | None) -> tuple[Any, ...]:
     else:
         chart = ui.graph(
             "ladder-graph",
-            figure(rungs, subject),
+            figure(drawn, subject),
             ui.slug("costboard-ladder", snapshot_id, subject),
         )
-    return chart, ui.rows(table(rungs)), related_line(related), status, state
+    line = related_line(related)
+    if hidden:
+        line.append(
+            f". Folded away: {hidden} estimator ranges of other models "
+            "(tick “other models' estimates” to draw them)."
+        )
+    return chart, ui.rows(table(rungs, subject)), line, status, state

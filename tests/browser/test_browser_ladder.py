@@ -45,9 +45,11 @@ def markers(figure: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 
 def test_the_ladder_draws_deepseeks_figures_by_scope_on_a_log_axis(browser: Browser) -> None:
-    browser.open("/ladder?subject=deepseek", *LADDER_READY)
+    # others=1: V3's ranges are another model's on DeepSeek's ladder, folded away by default.
+    browser.open("/ladder?subject=deepseek&others=1", *LADDER_READY)
     query = parse_qs(browser.search.lstrip("?"))
     assert query["subject"] == ["deepseek"] and query["snapshot"][0].isdigit()
+    assert query["others"] == ["1"]
     figure = drawn(browser)
     assert figure["yaxis"] == "log"
     assert {"stage", "final run", "fleet capex", "fleet opex", "one day"} <= set(figure["ticks"])

@@ -210,7 +210,8 @@ def test_the_event_window_sets_the_589b_and_800b_claims_beside_the_computed_move
 
 
 def test_a_market_link_restores_its_measure_and_plots_the_seed_closes(browser: Browser) -> None:
-    browser.open("/market", "#market-chart .js-plotly-plot")
+    # The page opens on the selloff's window; the seed's whole two months are asked for.
+    browser.open("/market?start=2025-01-02&end=2025-02-28", "#market-chart .js-plotly-plot")
     browser.driver.find_element(By.XPATH, "//input[@type='radio'][@value='close']").click()
     browser.wait_until("window.location.search.includes('measure=close')")
     browser.wait_until("!document.querySelector('[data-dash-is-loading=\"true\"]')")

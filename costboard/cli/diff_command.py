@@ -8,7 +8,8 @@ import polars as pl
 import polars.selectors as cs
 
 from costboard.cli.context import friendly_errors, pass_config
-from costboard.cli.output import FORMATS, echo_frame
+from costboard.cli.options import format_option
+from costboard.cli.output import echo_frame
 from costboard.warehouse import estimate_moves, history, lake
 from costboard.warehouse.config import WarehouseConfig
 
@@ -28,7 +29,7 @@ DIFF_CHOICES = (*history.DIFF_TABLES, ESTIMATES_DIFF)
     help="Limit the diff to this table (repeatable); estimates: each estimate series' newest "
     "value and the claims it used (inputs), as the dashboard's history page shows them.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @pass_config
 @friendly_errors
 def diff(config: WarehouseConfig, old: str, new: str, tables: tuple[str, ...], fmt: str) -> None:

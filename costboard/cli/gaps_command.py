@@ -8,8 +8,8 @@ import click
 import polars as pl
 
 from costboard.cli.context import friendly_errors, pass_config
-from costboard.cli.options import evidence_until_option
-from costboard.cli.output import FORMATS, echo_frame
+from costboard.cli.options import as_of_option, evidence_until_option, format_option
+from costboard.cli.output import echo_frame
 from costboard.warehouse import claim_gaps, estimates, evidence_time, history, lake
 from costboard.warehouse.config import WarehouseConfig
 
@@ -49,11 +49,9 @@ def table_rows(rows: pl.DataFrame) -> pl.DataFrame:
     help="latest: against the newest estimates; at_claim_date: against those in force then.",
 )
 @click.option("--top", type=click.IntRange(min=1), help="Only the N largest gaps.")
-@click.option(
-    "--as-of", "as_of", help="Read the warehouse as of this REF (snapshot id, tag or timestamp)."
-)
+@as_of_option
 @evidence_until_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @pass_config
 @friendly_errors
 def gaps_command(

@@ -8,8 +8,8 @@ import click
 import polars as pl
 
 from costboard.cli.context import friendly_errors, pass_config
-from costboard.cli.options import evidence_until_option
-from costboard.cli.output import FORMATS, echo_frame
+from costboard.cli.options import as_of_option, evidence_until_option, format_option
+from costboard.cli.output import echo_frame
 from costboard.warehouse import evidence_time, history, ladder, lake
 from costboard.warehouse.config import WarehouseConfig
 
@@ -34,11 +34,9 @@ def table_rows(rungs: pl.DataFrame) -> pl.DataFrame:
 
 @click.command(name="ladder")
 @click.argument("subject")
-@click.option(
-    "--as-of", "as_of", help="Read the warehouse as of this REF (snapshot id, tag or timestamp)."
-)
+@as_of_option
 @evidence_until_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @pass_config
 @friendly_errors
 def ladder_command(

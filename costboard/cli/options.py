@@ -6,6 +6,7 @@ import datetime as dt
 
 import click
 
+from costboard.cli.output import FORMATS
 from costboard.warehouse import evidence_time
 
 
@@ -28,4 +29,16 @@ evidence_until_option = click.option(
     callback=_evidence_date,
     help="Only evidence made public on or before DATE (YYYY-MM-DD): claims stated and prices "
     "dated by then, and the estimates at evidence dates up to it. Combines with --as-of.",
+)
+
+#: Knowledge time: which snapshot a read-only command reads.
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    help="Read the warehouse as it was at this REF (snapshot id, tag or timestamp): knowledge time.",
+)
+
+#: How a command that prints a table prints it.
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
 )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import click
 import polars as pl
 
-from costboard.cli.output import FORMATS, echo_frame
+from costboard.cli.options import format_option
+from costboard.cli.output import echo_frame
 from costboard.warehouse.vocabulary import Vocabulary
 
 SCHEMA = {
@@ -43,7 +44,7 @@ def vocabulary_frame(vocabulary: Vocabulary) -> pl.DataFrame:
     type=click.Choice(["metric", "unit", "scope", "subject_kind"]),
     help="Only this part of the vocabulary.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 def vocabulary_command(what: str | None, fmt: str) -> None:
     """The metrics (with base units), units (with factors), scopes and subject kinds ingest
     accepts: the built-in vocabulary plus every vocabulary plugin's (see `costboard plugins`

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from costboard.cli import diff_command
 from costboard.cli.context import friendly_errors, pass_config
-from costboard.cli.options import evidence_until_option
+from costboard.cli.options import as_of_option, evidence_until_option, format_option
 from costboard.cli.output import FORMATS, echo_frame
 from costboard.warehouse import (
     demo,
@@ -168,7 +168,7 @@ def _reader(config: WarehouseConfig, snapshot_id: int | None = None) -> duckdb.D
 
 @click.command(name="log")
 @click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N snapshots.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @pass_config
 @friendly_errors
 def log_command(config: WarehouseConfig, limit: int | None, fmt: str) -> None:
@@ -212,7 +212,7 @@ def tag_command(
 
 
 @click.command(name="tags")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option
 @pass_config
 @friendly_errors
 def tags_command(config: WarehouseConfig, fmt: str) -> None:
@@ -223,11 +223,7 @@ def tags_command(config: WarehouseConfig, fmt: str) -> None:
 
 @click.command(name="sql")
 @click.argument("query", required=False)
-@click.option(
-    "--as-of",
-    "as_of",
-    help="Read the warehouse as it was at this REF (snapshot id, tag or timestamp): knowledge time.",
-)
+@as_of_option
 @evidence_until_option
 @click.option(
     "--format",

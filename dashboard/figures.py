@@ -227,7 +227,10 @@ def estimate_figure(
         central, low, high = (series[c].to_list() for c in ("value", "low", "high"))
         version = series["estimator_version"][-1]
         assumed = _assumed_lists(series)
+        # The point carried to the axis's end repeats the last estimate: no marker of its own.
+        sizes = [9 if a else 5 for a in assumed]
         if x_end is not None and xs[-1] < x_end:
+            sizes.append(0)
             xs, central, low, high, assumed = (
                 [*xs, x_end],
                 [*central, central[-1]],
@@ -274,7 +277,7 @@ def estimate_figure(
                 # A point resting on an assumption (a default chip, price or training time in
                 # place of the subject's own evidence) is drawn open and says what it assumed.
                 marker={
-                    "size": [9 if a else 5 for a in assumed],
+                    "size": sizes,
                     "symbol": [ASSUMED_SYMBOL if a else "circle" for a in assumed],
                 },
                 legendgroup=estimator,

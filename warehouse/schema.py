@@ -6,6 +6,7 @@ tables' natural keys and the columns read from their DDL are in :mod:`tables`.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -90,7 +91,21 @@ def _shape(scratch: duckdb.DuckDBPyConnection, body: str, query: bool) -> str:
     DDL file's text and the text DuckDB stored for it (which it re-renders: quotes, casts)."""
     select = body if query else f"SELECT {body}"
     parsed = scratch.execute("SELECT json_serialize_sql(?)", [select]).fetchone()
-    return re.sub(r'"query_location":\d+,?', "", str(parsed[0] if parsed else ""))
+    return json.dumps(_canonical(json.loads(str(parsed[0] if parsed else "null"))))
+
+
+def _canonical(node: object) -> object:
+    """A parse tree without source positions, and with ``* REPLACE (...)`` in name order: the
+    list is a hash map inside DuckDB, so a catalog may hand back its entries in another order
+    (PostgreSQL's does) for the same macro."""
+    if isinstance(node, list):
+        return [_canonical(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    tidy = {k: _canonical(v) for k, v in node.items() if k != "query_location"}
+    if isinstance(tidy.get("replace_list"), list):
+        tidy["replace_list"] = sorted(tidy["replace_list"], key=lambda entry: str(entry["key"]))
+    return tidy
 
 
 def _ddl_shapes(scratch: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:

@@ -25,6 +25,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from costboard.plugins.manager import built_in_names
+from costboard.warehouse.numbers import number_text
 from tests.browser.conftest import REPO, Browser, local_only
 from tests.browser.support import REVISED_CLAIM, claim_count
 
@@ -186,17 +187,18 @@ def test_the_event_window_sets_the_589b_and_800b_claims_beside_the_computed_move
         "end_date": "2025-01-27",
     }
     # A claim reads as its source bounded it: Bloomberg's figure is exact, CNBC's "about".
+    # The computed move and the ratio at three significant figures (warehouse/numbers.py).
     assert (nvidia["claim_value"], nvidia["market_cap_change"], nvidia["ratio"]) == (
         "-$589B",
-        "-600.2B",
-        "0.9813",  # 589 / 600.2
+        "-$600B",
+        "0.981",  # 589 / 600.2
     )
     pair = row_where(rows, claim_id="cnbc-nvidia-broadcom-mcap-change")
     assert (pair["subject"], pair["kind"]) == ("nvidia-broadcom", "group")
     assert (pair["claim_value"], pair["market_cap_change"], pair["ratio"]) == (
         "~ -$800B",
-        "-797.6B",
-        "1.003",  # CNBC's ~800 / 797.6
+        "-$798B",
+        "1",  # CNBC's ~800 / 797.6 = 1.003, at three significant figures
     )
     for row in (nvidia, pair):
         for column in ("claim_value", "market_cap_change"):
@@ -338,7 +340,8 @@ def test_the_sql_page_counts_the_seed_claims_shows_a_value_and_refuses_writes(
 
     seeded = claim_count(browser_home)
     run("SELECT count(*) AS claims FROM claims")
-    assert result(["claims"]) == [[f"{seeded:,}"]]  # as the grid formats it
+    # as the grid writes a count: every digit kept, K from 10,000 (warehouse/numbers.py)
+    assert result(["claims"]) == [[number_text(seeded, stated=True)]]
     assert browser.cell_text("sql-result", "0", "c0") == str(seeded)  # the value itself
     assert "1 row(s)" in browser.driver.find_element(By.ID, "sql-status").text
 

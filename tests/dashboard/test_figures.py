@@ -66,6 +66,8 @@ def test_the_x_axis_ends_shortly_after_the_last_evidence_not_at_the_last_rerun()
     # the step is carried to the axis's end, and nothing is drawn past it
     line = next(t for t in drawn.data if t.meta["kind"] == "estimate")
     assert line.x[-1] == end and max(line.x) == end
+    # the carried point repeats the last estimate; only the estimates' own points get a marker
+    assert line.y[-1] == line.y[-2] and list(line.marker.size) == [5, 5, 0]
     # a later claim is evidence of the chart: the axis reaches past it
     late = claims.with_columns(stated_on=pl.lit(dt.date(2025, 9, 17)))
     assert figures.last_evidence(estimates, late) == dt.date(2025, 9, 17)

@@ -101,7 +101,9 @@ def test_the_overview_draws_an_assumed_point_open_and_lists_it_in_the_hover() ->
     )
     figure = views.estimate_figure(panel, rows, no_claims, {})
     (line,) = [t for t in figure.data if (t.meta or {}).get("kind") == "estimate"]
-    assert list(line.marker.symbol) == ["circle", views.ASSUMED_SYMBOL]
+    # the second point rests on an assumption, and so does the step carried to the axis's end
+    assert list(line.marker.symbol) == ["circle", views.ASSUMED_SYMBOL, views.ASSUMED_SYMBOL]
+    assert list(line.marker.size) == [5, 9, 0]
     assert line.customdata[0][3] == ""
     assert CHIP_UNKNOWN in line.customdata[1][3] and "assumed" in line.customdata[1][3]
     assert "%{customdata[3]}" in line.hovertemplate

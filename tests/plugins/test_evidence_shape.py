@@ -199,4 +199,8 @@ def test_the_overview_chart_holds_each_estimate_until_its_next_date() -> None:
     figure = views.estimate_figure(panel, estimates, evidence.claims.head(0), {})
     (line,) = [t for t in figure.data if (t.meta or {}).get("kind") == "estimate"]
     assert line.line.shape == "hv"  # horizontal first: the value holds until the next date
-    assert list(line.x) == rows_of(evidence, "m")
+    # each evidence date up to the axis's end (the rerun at today's row repeats the 1 April
+    # value and lies past it), then the last value carried to that end
+    end = figure.layout.xaxis.range[1]
+    assert D(2024, 4, 1) < end < D(2024, 12, 31)
+    assert list(line.x) == [*(d for d in rows_of(evidence, "m") if d < end), end]

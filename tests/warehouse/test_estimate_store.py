@@ -52,13 +52,18 @@ def row(**changes: object) -> dict[str, object]:
         "parameters": "{}",
         "note": "a note",
         "assumed": [],
+        "methods": [],
     } | changes
 
 
 def frame(*rows: dict[str, object]) -> pl.DataFrame:
     return pl.DataFrame(
         list(rows),
-        schema_overrides={"inputs": pl.List(pl.String), "assumed": pl.List(pl.String)},
+        schema_overrides={
+            "inputs": pl.List(pl.String),
+            "assumed": pl.List(pl.String),
+            "methods": pl.List(pl.String),
+        },
     )
 
 
@@ -174,6 +179,7 @@ def test_a_write_adds_new_keys_and_a_repeat_writes_nothing(
         {"parameters": '{"x": 1}'},
         {"note": "another note"},
         {"assumed": ["chip unknown"]},
+        {"methods": ["cloud_rental"]},
     ],
     ids=lambda change: next(iter(change)),
 )

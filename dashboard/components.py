@@ -15,7 +15,6 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from html import escape as html_escape
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -329,13 +328,11 @@ def grid(
     data: list[dict[str, Any]] | None = None,
     *,
     filename: str,
-    empty: str,
     height: int = 420,
     server_csv: bool = False,
     **options: Any,
 ) -> html.Div:
-    """An AG Grid with sorting, filtering and a CSV button; ``empty`` is what it says when it
-    has no rows (why, and what would fill it), in place of AG Grid's bare "No Rows To Show".
+    """An AG Grid with sorting, filtering and a CSV button.
 
     The button uses AG Grid's own export (in the browser, offline); with ``server_csv`` the
     page answers it instead (a grid that loads its rows page by page holds only some).
@@ -345,12 +342,7 @@ def grid(
         columnDefs=columns,
         rowData=data if data is not None else [],
         defaultColDef={"filter": True, "sortable": True, "resizable": True, "minWidth": 90},
-        dashGridOptions={
-            "animateRows": False,
-            "enableCellTextSelection": True,
-            **empty_overlay(empty),
-            **options,
-        },
+        dashGridOptions={"animateRows": False, "enableCellTextSelection": True, **options},
         # Cells and headers a spreadsheet would run as formulas go out as text (csv_safe.py).
         csvExportParams={
             "fileName": filename,
@@ -367,11 +359,6 @@ def grid(
         n_clicks=0,
     )
     return html.Div([html.Div(button, className="grid-tools"), table], className="grid-block")
-
-
-def empty_overlay(text: str) -> dict[str, str]:
-    """AG Grid's option for the text an empty grid shows (AG Grid reads it as HTML: escaped)."""
-    return {"overlayNoRowsTemplate": f'<span class="grid-empty">{html_escape(text)}</span>'}
 
 
 def graph_config(filename: str) -> dict[str, Any]:

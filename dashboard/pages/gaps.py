@@ -237,7 +237,6 @@ def layout(
                 "gaps",
                 COLUMNS,
                 filename="gaps.csv",
-                empty="No claim to rank: the notice above says why.",
                 height=560,
                 getRowId={"function": "params.data.claim_id"},
             ),

@@ -264,11 +264,7 @@ def layout(
                 className="lede",
             ),
             ui.grid(
-                "overview-reconciliation",
-                RECONCILIATION_COLUMNS,
-                filename="reconciliation.csv",
-                empty="The chosen subjects have no claim of a metric an estimator models "
-                "(such a claim always has a row here, compared or saying why not).",
+                "overview-reconciliation", RECONCILIATION_COLUMNS, filename="reconciliation.csv"
             ),
             html.H2("Every claim and its standing"),
             html.P(
@@ -280,12 +276,7 @@ def layout(
                 "precise as the source.",
                 className="lede",
             ),
-            ui.grid(
-                claim_table.GRID,
-                claim_table.COLUMNS,
-                filename="claims-standing.csv",
-                empty="No claim about the chosen subjects at the pinned snapshot.",
-            ),
+            ui.grid(claim_table.GRID, claim_table.COLUMNS, filename="claims-standing.csv"),
             ui.url_store(PAGE),
         ]
     )

@@ -328,11 +328,13 @@ def grid(
     data: list[dict[str, Any]] | None = None,
     *,
     filename: str,
+    empty: str,
     height: int = 420,
     server_csv: bool = False,
     **options: Any,
 ) -> html.Div:
-    """An AG Grid with sorting, filtering and a CSV button.
+    """An AG Grid with sorting, filtering and a CSV button; ``empty`` is what it says when it
+    has no rows (why, and what would fill it), in place of AG Grid's bare "No Rows To Show".
 
     The button uses AG Grid's own export (in the browser, offline); with ``server_csv`` the
     page answers it instead (a grid that loads its rows page by page holds only some).
@@ -342,7 +344,12 @@ def grid(
         columnDefs=columns,
         rowData=data if data is not None else [],
         defaultColDef={"filter": True, "sortable": True, "resizable": True, "minWidth": 90},
-        dashGridOptions={"animateRows": False, "enableCellTextSelection": True, **options},
+        dashGridOptions={
+            "animateRows": False,
+            "enableCellTextSelection": True,
+            **empty_overlay(empty),
+            **options,
+        },
         # Cells and headers a spreadsheet would run as formulas go out as text (csv_safe.py).
         csvExportParams={
             "fileName": filename,
@@ -359,6 +366,13 @@ def grid(
         n_clicks=0,
     )
     return html.Div([html.Div(button, className="grid-tools"), table], className="grid-block")
+
+
+def empty_overlay(text: str) -> dict[str, Any]:
+    """AG Grid's options for what an empty grid shows: ``EmptyGrid`` (dashAgGridComponentFunctions.js)
+    renders ``text`` as a React text node, so nothing in it is read as HTML. (AG Grid's own
+    ``overlayNoRowsTemplate`` is an HTML string, which dash-ag-grid refuses to evaluate.)"""
+    return {"noRowsOverlayComponent": "EmptyGrid", "noRowsOverlayComponentParams": {"text": text}}
 
 
 def graph_config(filename: str) -> dict[str, Any]:

@@ -14,3 +14,9 @@ dagcomp.SafeLink = function (props) {
     }
     return React.createElement("span", { className: "unlinked" }, String(text));
 };
+
+/* What an empty grid says instead of AG Grid's bare "No Rows To Show": why it is empty, from
+   noRowsOverlayComponentParams.text (components.empty_overlay). A text node: never HTML. */
+dagcomp.EmptyGrid = function (props) {
+    return React.createElement("span", { className: "grid-empty" }, String(props.text || ""));
+};

@@ -171,6 +171,7 @@ def layout(
         getRowId="params.data.claim_id",
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 90},
         dashGridOptions={
+            **ui.empty_overlay("No claim at the pinned snapshot matches the filters."),
             "cacheBlockSize": BLOCK,
             "maxBlocksInCache": 20,
             "enableCellTextSelection": True,
@@ -304,6 +305,7 @@ def versions(claim_id: str | None, snapshot_id: int) -> tuple[Any, Any]:
         version_columns,
         ui.rows(found),
         filename=ui.slug("claim", claim_id, "versions") + ".csv",
+        empty=f"No version of {claim_id} at the pinned snapshot.",
         height=240,
     )
 

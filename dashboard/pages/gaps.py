@@ -237,6 +237,7 @@ def layout(
                 "gaps",
                 COLUMNS,
                 filename="gaps.csv",
+                empty="No claim to rank: the notice above says why.",
                 height=560,
                 getRowId={"function": "params.data.claim_id"},
             ),

@@ -100,7 +100,13 @@ def layout(
             ),
             ui.snapshot_bar(PAGE, reader, pinned),
             html.H2("Snapshot log"),
-            ui.grid("history-log", LOG_COLUMNS, filename="snapshots.csv", height=320),
+            ui.grid(
+                "history-log",
+                LOG_COLUMNS,
+                filename="snapshots.csv",
+                empty="No snapshot at or before the pinned one.",
+                height=320,
+            ),
             html.H2("Compare two snapshots"),
             html.Div(
                 className="controls",
@@ -129,9 +135,21 @@ def layout(
                 "value stayed but the claims it used did not.",
                 className="lede",
             ),
-            ui.grid("history-moves", MOVE_COLUMNS, filename="estimate-moves.csv", height=320),
+            ui.grid(
+                "history-moves",
+                MOVE_COLUMNS,
+                filename="estimate-moves.csv",
+                empty="No estimate moved between the two snapshots compared.",
+                height=320,
+            ),
             html.H2("Tags"),
-            ui.grid("history-tags", TAG_COLUMNS, filename="tags.csv", height=220),
+            ui.grid(
+                "history-tags",
+                TAG_COLUMNS,
+                filename="tags.csv",
+                empty="No tag yet: `costboard tag NAME` names the newest snapshot.",
+                height=220,
+            ),
             ui.url_store(PAGE),
         ]
     )
@@ -156,6 +174,7 @@ def diff_sections(old: int, new: int) -> list[Any]:
                 DIFF_COLUMNS,
                 views.diff_rows(frame, table.key, table.columns),
                 filename=f"diff-{old}-{new}-{name}.csv",
+                empty=f"No {name} changed between the two snapshots.",
                 height=260,
             ),
         ]

@@ -141,7 +141,13 @@ def layout(
             html.P(id="ladder-related", className="muted"),
             dcc.Loading(html.Div(id="ladder-chart", className="chart-panel")),
             html.H2("Every figure on the ladder"),
-            ui.grid("ladder-rungs", TABLE_COLUMNS, filename="ladder.csv"),
+            ui.grid(
+                "ladder-rungs",
+                TABLE_COLUMNS,
+                filename="ladder.csv",
+                empty="No dollar figure about this subject or its related subjects at the "
+                "pinned snapshot.",
+            ),
             ui.url_store(PAGE),
         ]
     )

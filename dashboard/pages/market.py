@@ -256,7 +256,13 @@ def layout(
                 ],
             ),
             html.Div(id="market-window-summary", className="headline"),
-            ui.grid("market-window", WINDOW_COLUMNS, filename="event-window.csv", height=360),
+            ui.grid(
+                "market-window",
+                WINDOW_COLUMNS,
+                filename="event-window.csv",
+                empty="No market claim was stated in this window: widen the dates above.",
+                height=360,
+            ),
             ui.url_store(PAGE),
         ]
     )

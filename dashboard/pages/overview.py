@@ -264,7 +264,11 @@ def layout(
                 className="lede",
             ),
             ui.grid(
-                "overview-reconciliation", RECONCILIATION_COLUMNS, filename="reconciliation.csv"
+                "overview-reconciliation",
+                RECONCILIATION_COLUMNS,
+                filename="reconciliation.csv",
+                empty="The chosen subjects have no claim of a metric an estimator models "
+                "(such a claim always has a row here, compared or saying why not).",
             ),
             html.H2("Every claim and its standing"),
             html.P(
@@ -276,7 +280,12 @@ def layout(
                 "precise as the source.",
                 className="lede",
             ),
-            ui.grid(claim_table.GRID, claim_table.COLUMNS, filename="claims-standing.csv"),
+            ui.grid(
+                claim_table.GRID,
+                claim_table.COLUMNS,
+                filename="claims-standing.csv",
+                empty="No claim about the chosen subjects at the pinned snapshot.",
+            ),
             ui.url_store(PAGE),
         ]
     )

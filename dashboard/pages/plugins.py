@@ -70,7 +70,13 @@ def layout(snapshot: str | None = None, estimator: str | None = None, **_: Any) 
             ui.snapshot_bar(PAGE, reader, pinned),
             html.H2("Estimators"),
             dcc.Loading(html.Div(id="plugins-summary")),
-            ui.grid("plugins-status", STATUS_COLUMNS, filename="plugins.csv", height=330),
+            ui.grid(
+                "plugins-status",
+                STATUS_COLUMNS,
+                filename="plugins.csv",
+                empty="No estimator is installed (docs/plugins.md tells how to add one).",
+                height=330,
+            ),
             html.H2("Parameters"),
             html.Div(
                 html.Div(
@@ -88,7 +94,13 @@ def layout(snapshot: str | None = None, estimator: str | None = None, **_: Any) 
                 className="controls",
             ),
             html.P(id="plugins-estimator-description", className="lede"),
-            ui.grid("plugins-parameters", PARAMETER_COLUMNS, filename="parameters.csv", height=420),
+            ui.grid(
+                "plugins-parameters",
+                PARAMETER_COLUMNS,
+                filename="parameters.csv",
+                empty="The chosen estimator declares no parameters.",
+                height=420,
+            ),
             ui.url_store(PAGE),
         ]
     )

@@ -163,7 +163,13 @@ def layout(snapshot: str | None = None, q: str | None = None, **_: Any) -> Any:
             ),
             dcc.Store(id="sql-ran", data=query or DEFAULT_QUERY),
             dcc.Loading(html.Div(id="sql-status")),
-            ui.grid("sql-result", [], filename="query.csv", height=460),
+            ui.grid(
+                "sql-result",
+                [],
+                filename="query.csv",
+                empty="No rows: the query returned none, or the message above says why it did not run.",
+                height=460,
+            ),
             ui.url_store(PAGE),
         ]
     )

@@ -154,7 +154,14 @@ def layout(
                 ]
             ),
             html.H2("Defaults against the what-if"),
-            ui.grid("what-if-compare", COMPARE_COLUMNS, filename="what-if.csv", height=360),
+            ui.grid(
+                "what-if-compare",
+                COMPARE_COLUMNS,
+                filename="what-if.csv",
+                empty="The chosen estimator makes no estimate for this subject from the pinned "
+                "snapshot's evidence (it lacks an input: see the overview's reasons).",
+                height=360,
+            ),
             ui.url_store(PAGE),
         ]
     )

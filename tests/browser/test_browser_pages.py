@@ -349,6 +349,16 @@ def test_the_sql_page_counts_the_seed_claims_shows_a_value_and_refuses_writes(
     assert result(["value", "unit"]) == [["5.576M", "usd"]]
     assert browser.cell_text("sql-result", "0", "c0") == "5.576M"
 
+    # an empty result says why in the grid, as text (components.empty_overlay), not AG Grid's
+    # bare "No Rows To Show"
+    run("SELECT claim_id FROM claims WHERE claim_id = 'no-such-claim'")
+    empty = browser.wait_until(
+        "document.querySelector(\"[id*='sql-result'] .grid-empty\")"
+        " && document.querySelector(\"[id*='sql-result'] .grid-empty\").innerText"
+    )
+    assert empty.startswith("No rows: the query returned none")
+    assert browser.console_errors() == []
+
     for sql, word in (
         ("DROP TABLE claim_records", "DROP"),
         ("DELETE FROM claim_records", "DELETE"),

@@ -122,12 +122,13 @@ def _echo_estimates(
         return
     reconciled = estimates.reconciliation(connection, subject)
     if reconciled.is_empty():
-        click.echo(f"no claim about {subject} has an estimate of the same metric and scope")
+        click.echo(f"no claim about {subject} is of a metric and scope an estimator models")
         return
     echo_frame(
         readable(reconciled),
-        title=f"{subject}: each claim against each estimate at the claim's date "
-        "(ratio = claim / estimate)",
+        title=f"{subject}: each claim against the estimates of its metric, scope and method, "
+        "at_claim_date (in force when it was made) and latest (ratio = claim / estimate; "
+        "a row with no estimate says why)",
     )
 
 

@@ -204,6 +204,10 @@ def test_explain_prints_the_estimates_and_the_reconciliation_as_tables(
     assert result.exit_code == 0, result.output
     for text in ("cloud_rental", "compute_6nd", "v3-cost", "inside_range", "ratio"):
         assert text in result.output
+    # the two frames, each row named by its frame, and a title that names both
+    rows = result.output.split("each claim against the estimates", 1)[1]
+    assert "at_claim_date (in force when it was made) and latest" in " ".join(rows.split())
+    assert "│ latest" in rows and "│ at_claim_d" in rows
     assert snapshot_count(config) == before  # --explain computes and writes nothing
 
 

@@ -13,8 +13,9 @@ from typing import Final
 
 import polars as pl
 
-from costboard.plugins import hardware
-from costboard.plugins.citations import EPOCH, EPOCH_METHOD
+from costboard.plugins import formulas, hardware
+from costboard.plugins.citations import EPOCH, EPOCH_METHOD, EPOCH_UNCERTAINTY
+from costboard.plugins.distributions import Distribution
 from costboard.plugins.parameters import Catalog, Parameter, is_chip_level_price
 
 #: Row columns a method claim's qualifier (or a by_qualifier default) may name, most specific
@@ -149,3 +150,32 @@ INTERCONNECT_FRACTION = Parameter(
 #: Epoch AI's 90% interval for the acquisition cost (GPU), relative to the central value
 #: (citations.EPOCH_UNCERTAINTY): hardware_acquisition's range and fleet_ownership's capex range.
 ACQUISITION_RANGE: Final = (0.46, 2.1)
+
+#: Epoch AI's 90% intervals for its inputs, as distributions (shared/reference/epoch/
+#: UNCERTAINTY.md, "Input 90% intervals"): factors of the central value unless a raw value is
+#: divided by its central one. The Monte Carlo of issue 20 draws from these; a test reproduces
+#: Epoch's resulting relative intervals from them (tests/plugins/test_distributions.py).
+EPOCH_INPUTS: Final = {
+    "hardware_quantity": Distribution(0.8, 1.25, source=EPOCH_UNCERTAINTY),
+    "training_time": Distribution(0.5, 2.0, source=EPOCH_UNCERTAINTY),
+    "gpu_price": Distribution(0.5, 2.0, source=EPOCH_UNCERTAINTY),
+    "tpu_price": Distribution(0.25, 4.0, source=EPOCH_UNCERTAINTY),
+    "server_overhead": Distribution(1.3, 2.1, source=EPOCH_UNCERTAINTY),
+    "interconnect_overhead": Distribution(1.07, 1.32, source=EPOCH_UNCERTAINTY),
+    # orders of magnitude per year (Hobbhahn et al. 2023, via Epoch)
+    "price_performance": Distribution(0.10, 0.18, "normal", source=EPOCH_UNCERTAINTY),
+    # when chip-hours are imputed from compute / (peak x utilization)
+    "training_compute": Distribution(1 / 3, 3.0, source=EPOCH_UNCERTAINTY),
+    "peak_flops": Distribution(0.5, 2.0, source=EPOCH_UNCERTAINTY),
+    "utilization": Distribution(
+        0.10, 0.65, "normal", source=EPOCH_UNCERTAINTY, clip=(0.01, 0.99), central=0.37
+    ),
+    "energy_price": Distribution(0.6, 1.7, source=EPOCH_UNCERTAINTY),
+    "average_power_gpu": Distribution(0.56, 1.00, source=EPOCH_UNCERTAINTY, central=0.75),
+    "average_power_tpu": Distribution(0.30, 0.62, source=EPOCH_UNCERTAINTY, central=0.43),
+    "pue_hyperscaler": Distribution(1.05, 1.16, source=EPOCH_UNCERTAINTY, central=1.1),
+    "pue_other": Distribution(1.12, 1.4, source=EPOCH_UNCERTAINTY),
+}
+#: ``years_since`` (acquisition to training start): normal, 120 days either side of its
+#: central value (UNCERTAINTY.md), in years.
+EPOCH_YEARS_SINCE_SPREAD: Final = 120 / formulas.DAYS_PER_YEAR

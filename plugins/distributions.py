@@ -1,0 +1,129 @@
+"""Uncertain inputs as distributions, and the seeded draws a Monte Carlo runs on (issue 20).
+
+Epoch AI writes each uncertain input of its cost model as a 90% interval (its 5th and 95th
+percentiles) and a shape (shared/reference/epoch/UNCERTAINTY.md): lognormal for a positive
+quantity that multiplies the cost (a price, a count, an overhead), normal for an offset or a
+rate (the years from acquisition to training, the price-performance trend), a normal clipped
+to a range for utilization. A :class:`Distribution` is that, with its source.
+
+The draws are a Latin hypercube: each input's N draws are the standard normal's N quantiles
+at (i + 0.5) / N, in an order shuffled by the seed, so the marginal percentiles come out as
+fitted at any N (no sampling error in the 5th and 95th) while the inputs stay independent.
+The order comes from PCG64's raw 64-bit stream, which NumPy keeps identical across versions
+and machines (its ``Generator`` methods may change; the bit stream may not), so the same seed
+gives the same draws everywhere: the seed is derived from what is estimated (:func:`seed`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from functools import cache
+from statistics import NormalDist
+from typing import TYPE_CHECKING, Final, Literal
+
+if TYPE_CHECKING:  # NumPy loads on the first draw: declaring a distribution needs none
+    import numpy as np
+
+#: The standard normal's 95th percentile: a 90% interval spans 2 x Z90 standard deviations.
+Z90: Final = NormalDist().inv_cdf(0.95)
+
+Kind = Literal["lognormal", "normal"]
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """An input's 90% interval (``low`` = 5th percentile, ``high`` = 95th) and its shape.
+
+    Attributes:
+        low, high: the 5th and 95th percentiles, in the input's unit (or as a factor of its
+            central value).
+        kind: ``lognormal`` (positive, multiplicative) or ``normal`` (an offset or a rate).
+        source: where the interval comes from, shown with the estimate.
+        clip: (lowest, highest) a draw may take (Epoch clips utilization to [0.01, 0.99]).
+        central: the value the input is relative to ("÷ central" in UNCERTAINTY.md): draws
+            are divided by it, so a factor of 1 is the central value. None: draws as drawn.
+    """
+
+    low: float
+    high: float
+    kind: Kind = "lognormal"
+    source: str = ""
+    clip: tuple[float, float] | None = None
+    central: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.low < self.high:
+            raise ValueError(f"a 90% interval needs low < high, not {self.low}-{self.high}")
+        if self.kind == "lognormal" and self.low <= 0:
+            raise ValueError(f"a lognormal interval needs a positive low, not {self.low}")
+
+    @property
+    def location(self) -> float:
+        """The mean of the normal (of the logarithm, for a lognormal): the interval's middle."""
+        ends = (
+            (math.log(self.low), math.log(self.high))
+            if self.kind == "lognormal"
+            else (
+                self.low,
+                self.high,
+            )
+        )
+        return (ends[0] + ends[1]) / 2
+
+    @property
+    def scale(self) -> float:
+        """The normal's standard deviation (of the logarithm, for a lognormal)."""
+        if self.kind == "lognormal":
+            return (math.log(self.high) - math.log(self.low)) / (2 * Z90)
+        return (self.high - self.low) / (2 * Z90)
+
+    def draws(self, z: np.ndarray) -> np.ndarray:
+        """The input's values at standard-normal draws ``z``."""
+        import numpy as np
+
+        values = self.location + self.scale * z
+        if self.kind == "lognormal":
+            values = np.exp(values)
+        if self.clip is not None:
+            values = np.clip(values, *self.clip)
+        return values / self.central if self.central else values
+
+
+def seed(*parts: object) -> int:
+    """A 64-bit seed from what is estimated (estimator, subject, evidence date, ...).
+
+    SHA-256 of the parts' text, so it is the same in every process and on every machine
+    (Python's own ``hash`` of a string changes from one process to the next).
+    """
+    text = "\x1f".join(str(part) for part in parts).encode()
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+
+
+@cache
+def _quantiles(n: int) -> np.ndarray:
+    import numpy as np
+
+    normal = NormalDist()
+    grid = np.array([normal.inv_cdf((i + 0.5) / n) for i in range(n)])
+    grid.setflags(write=False)
+    return grid
+
+
+def standard_normals(seed_value: int, n: int, inputs: int) -> np.ndarray:
+    """``inputs`` rows of ``n`` standard-normal draws each (a Latin hypercube; see above)."""
+    if n < 2 or inputs < 1:
+        raise ValueError(f"need at least 2 draws of at least 1 input, not {n} of {inputs}")
+    import numpy as np
+
+    raw = np.random.PCG64(seed_value).random_raw(n * inputs).reshape(inputs, n)
+    return _quantiles(n)[np.argsort(raw, axis=1, kind="stable")]
+
+
+def interval(values: np.ndarray) -> tuple[float, float]:
+    """The 5th and 95th percentiles of ``values``: a Monte Carlo's 90% interval."""
+    import numpy as np
+
+    low, high = np.percentile(values, [5.0, 95.0])
+    return float(low), float(high)

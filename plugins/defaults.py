@@ -152,9 +152,11 @@ INTERCONNECT_FRACTION = Parameter(
 ACQUISITION_RANGE: Final = (0.46, 2.1)
 
 #: Epoch AI's 90% intervals for its inputs, as distributions (shared/reference/epoch/
-#: UNCERTAINTY.md, "Input 90% intervals"): factors of the central value unless a raw value is
-#: divided by its central one. The Monte Carlo of issue 20 draws from these; a test reproduces
-#: Epoch's resulting relative intervals from them (tests/plugins/test_distributions.py).
+#: UNCERTAINTY.md, "Input 90% intervals"): factors of the central value (a price, a count), raw
+#: multipliers and rates as Epoch gives them (server and interconnect overheads, the other PUE,
+#: price-performance, the energy fraction), and raw values divided by their central one where
+#: Epoch does that. The Monte Carlo of issue 20 draws from these; a test reproduces Epoch's
+#: resulting relative intervals from them (tests/plugins/test_distributions.py).
 EPOCH_INPUTS: Final = {
     "hardware_quantity": Distribution(0.8, 1.25, source=EPOCH_UNCERTAINTY),
     "training_time": Distribution(0.5, 2.0, source=EPOCH_UNCERTAINTY),
@@ -175,6 +177,7 @@ EPOCH_INPUTS: Final = {
     "average_power_tpu": Distribution(0.30, 0.62, source=EPOCH_UNCERTAINTY, central=0.43),
     "pue_hyperscaler": Distribution(1.05, 1.16, source=EPOCH_UNCERTAINTY, central=1.1),
     "pue_other": Distribution(1.12, 1.4, source=EPOCH_UNCERTAINTY),
+    "energy_fraction": Distribution(0.03, 0.30, source=EPOCH_UNCERTAINTY),
 }
 #: ``years_since`` (acquisition to training start): normal, 120 days either side of its
 #: central value (UNCERTAINTY.md), in years.

@@ -7,11 +7,15 @@ rate (the years from acquisition to training, the price-performance trend), a no
 to a range for utilization. A :class:`Distribution` is that, with its source.
 
 The draws are a Latin hypercube: each input's N draws are the standard normal's N quantiles
-at (i + 0.5) / N, in an order shuffled by the seed, so the marginal percentiles come out as
-fitted at any N (no sampling error in the 5th and 95th) while the inputs stay independent.
-The order comes from PCG64's raw 64-bit stream, which NumPy keeps identical across versions
-and machines (its ``Generator`` methods may change; the bit stream may not), so the same seed
-gives the same draws everywhere: the seed is derived from what is estimated (:func:`seed`).
+at (i + 0.5) / N, in an order shuffled by the seed. The marginal percentiles then carry no
+sampling error, only the grid's small bias at small N: the 95th percentile of the draws is
+1.603 at N = 100 and 1.6405 at N = 1,000, for the true 1.645. The inputs stay independent.
+The order comes from PCG64's raw 64-bit stream, which NumPy promises to keep for a given
+seed (its ``Generator`` methods may change; the bit stream may not), and it is integers only,
+so the same seed gives the same order of draws everywhere. The values then go through
+floating-point ``log`` and ``exp``, which agree across machines to the last few digits, not
+always bit for bit. The seed comes from what is estimated (:func:`seed`), and the draws also
+depend on N and on the order of the inputs.
 """
 
 from __future__ import annotations
@@ -58,6 +62,10 @@ class Distribution:
             raise ValueError(f"a 90% interval needs low < high, not {self.low}-{self.high}")
         if self.kind == "lognormal" and self.low <= 0:
             raise ValueError(f"a lognormal interval needs a positive low, not {self.low}")
+        if self.central is not None and self.central <= 0:
+            raise ValueError(f"a central value to divide by must be positive, not {self.central}")
+        if self.clip is not None and not self.clip[0] < self.clip[1]:
+            raise ValueError(f"a clip needs lowest < highest, not {self.clip}")
 
     @property
     def location(self) -> float:
@@ -88,7 +96,7 @@ class Distribution:
             values = np.exp(values)
         if self.clip is not None:
             values = np.clip(values, *self.clip)
-        return values / self.central if self.central else values
+        return values / self.central if self.central is not None else values
 
 
 def seed(*parts: object) -> int:

@@ -8,12 +8,17 @@ expression. It draws N values of every uncertain input per row (distributions.py
 the formula once over all the draws, and gives each row:
 
 - ``mc_low``, ``mc_high``: the formula's 5th and 95th percentiles over the draws;
-- ``drivers``: each input's share of the log-variance of the result, largest first. The share
-  is the squared correlation between the logarithm of the result and the input's standard
-  normal draw, over the sum of those (first-order sensitivity indices; for a product of
-  lognormal factors each is exactly that factor's part of the variance of the log).
+- ``drivers``: each input's share of the log-variance of the result, largest first: the
+  squared correlation between the logarithm of the result and the input's standard normal
+  draw, over the sum of those. This is a linear approximation of the first-order
+  sensitivity indices. For a product of lognormal factors it is exact: each share is that
+  factor's part of the variance of the log. For clipped inputs and sums it is approximate,
+  and the normalising hides what no single input explains. A result that is not positive
+  in every draw (a signed move) is correlated as it is, not by its logarithm.
 
-An input whose low equals its high is exact: it is not drawn. The formula needs no sampling
+An input whose low equals its high, or that has no interval, is exact: it is not drawn and
+its share is 0. An interval that cannot be fitted (not finite, low above high, a lognormal
+not above 0) is a ``ValueError`` naming the input and how many rows. The formula needs no sampling
 code of its own: it is evaluated on a frame whose input columns hold draws instead of
 central values.
 """
@@ -46,6 +51,20 @@ def _drawn(name: str, kind: Kind) -> pl.Expr:
     return (low + high) / 2 + (high - low) / (2 * Z90) * z
 
 
+def _bad_bounds(rows: pl.DataFrame, name: str, kind: Kind) -> str | None:
+    """Why some rows' interval of ``name`` cannot be drawn from (None: every row's can)."""
+    low, high = pl.col(f"{name}_low"), pl.col(f"{name}_high")
+    known = low.is_not_null() & high.is_not_null()
+    bad = known & (~low.is_finite() | ~high.is_finite() | (low > high))
+    if kind == "lognormal":
+        bad = bad | (known & (low < high) & (low <= 0))
+    count = rows.select(bad.sum()).item()
+    if not count:
+        return None
+    rule = "finite, low <= high" + (", low > 0 unless exact" if kind == "lognormal" else "")
+    return f"{name}: {count} row(s) with a 90% interval a {kind} cannot fit ({rule})"
+
+
 def interval_and_drivers(
     rows: pl.DataFrame,
     formula: pl.Expr,
@@ -63,6 +82,12 @@ def interval_and_drivers(
     whatever other rows are in the frame, in every process and on every machine.
     """
     names = list(inputs)
+    rows = rows.with_columns(
+        pl.col(f"{name}{end}").cast(pl.Float64) for name in names for end in ("", "_low", "_high")
+    )
+    problems = [why for name in names if (why := _bad_bounds(rows, name, inputs[name]))]
+    if problems:
+        raise ValueError("; ".join(problems))
     indexed = rows.with_row_index(_ROW)
     if indexed.is_empty() or not names:
         return rows.with_columns(
@@ -83,12 +108,28 @@ def interval_and_drivers(
             **{_z(name): normals[:, k, :].ravel() for k, name in enumerate(names)},
         }
     )
-    exact = {name: pl.col(f"{name}_low") == pl.col(f"{name}_high") for name in names}
-    long = long.join(indexed, on=_ROW, how="left").with_columns(
-        pl.when(exact[name]).then(pl.col(name)).otherwise(_drawn(name, inputs[name])).alias(name)
-        for name in names
+    # An exact input (low = high) or one with no interval is not drawn: it keeps its central
+    # value, and its draw is zeroed so it explains nothing.
+    exact = {
+        name: (pl.col(f"{name}_low") == pl.col(f"{name}_high")).fill_null(True) for name in names
+    }
+    needed = {_ROW, *names, *formula.meta.root_names()}
+    needed |= {f"{name}{end}" for name in names for end in ("_low", "_high")}
+    long = long.join(indexed.select(sorted(needed)), on=_ROW, how="left").with_columns(
+        *(
+            pl.when(exact[name]).then(pl.col(name)).otherwise(_drawn(name, inputs[name]))
+            for name in names
+        ),
+        *(
+            pl.when(exact[name]).then(0.0).otherwise(pl.col(_z(name))).alias(_z(name))
+            for name in names
+        ),
     )
-    log_value = pl.col(_VALUE).log()
+    # The log of the result where every draw is positive (a product's shares add up there);
+    # the result itself where some are not (a signed move).
+    log_value = (
+        pl.when(pl.col(_VALUE).min() > 0).then(pl.col(_VALUE).log()).otherwise(pl.col(_VALUE))
+    )
     summary = (
         long.with_columns(formula.alias(_VALUE))
         .group_by(_ROW)

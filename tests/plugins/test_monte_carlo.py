@@ -77,3 +77,46 @@ def test_no_uncertain_input_leaves_the_formulas_value_as_both_ends() -> None:
     rows = _rows(gpu_hours=(1e6, 5e5, 2e6), rental_price=(2.0, 1.0, 4.0))
     out = interval_and_drivers(rows, FORMULA, {}, seed_by=("subject",), salt="x")
     assert out["mc_low"][0] == out["mc_high"][0] == 2e6
+    assert out["drivers"][0].to_list() == []
+
+
+def test_a_normal_input_is_drawn_symmetrically_and_a_signed_result_still_has_drivers() -> None:
+    # a market move: a price change spanning zero (normal) times a share count (exact)
+    rows = _rows(gpu_hours=(0.0, -1.0, 1.0), rental_price=(2.0,) * 3)
+    out = interval_and_drivers(
+        rows,
+        FORMULA,
+        {"gpu_hours": "normal", "rental_price": "lognormal"},
+        seed_by=("subject",),
+        salt="market_cap_move",
+        draws=10_000,
+    ).row(0, named=True)
+    assert out["mc_low"] == pytest.approx(-2.0, rel=0.01)
+    assert out["mc_high"] == pytest.approx(2.0, rel=0.01)
+    shares = {d["input"]: d["share"] for d in out["drivers"]}
+    assert shares == {"gpu_hours": pytest.approx(1.0), "rental_price": 0.0}
+
+
+def test_an_input_with_no_interval_is_taken_as_exact() -> None:
+    rows = _rows(gpu_hours=(1e6, 5e5, 2e6), rental_price=(2.0, 1.0, 4.0)).with_columns(
+        rental_price_low=pl.lit(None, pl.Float64), rental_price_high=pl.lit(None)
+    )
+    row = _run(rows).row(0, named=True)
+    assert row["mc_low"] == pytest.approx(1e6, rel=0.01)  # the GPU-hours' 5th, at $2
+    assert {d["input"]: d["share"] for d in row["drivers"]}["rental_price"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("spread", "why"),
+    [
+        ((1.0, 2.0, 0.5), "low <= high"),
+        ((1.0, 0.0, 2.0), "low > 0"),
+        ((1.0, float("nan"), 2.0), "finite"),
+        ((1.0, 0.5, float("inf")), "finite"),
+    ],
+)
+def test_an_interval_that_cannot_be_fitted_is_refused_naming_the_input(
+    spread: tuple[float, float, float], why: str
+) -> None:
+    with pytest.raises(ValueError, match=f"gpu_hours: 1 row.*{why}"):
+        _run(_rows(gpu_hours=spread, rental_price=(2.0, 1.0, 4.0)))

@@ -18,9 +18,9 @@ the formula once over all the draws, and gives each row:
 
 An input whose low equals its high, or that has no interval, is exact: it is not drawn and
 its share is 0. An interval that cannot be fitted (not finite, low above high, a lognormal
-not above 0) is a ``ValueError`` naming the input and how many rows. The formula needs no sampling
-code of its own: it is evaluated on a frame whose input columns hold draws instead of
-central values.
+not above 0) is a ``ValueError`` naming the input and how many rows. The formula needs no
+sampling code of its own: it is evaluated on a frame whose input columns hold draws instead
+of central values.
 """
 
 from __future__ import annotations
@@ -30,25 +30,17 @@ from typing import Final
 
 import polars as pl
 
-from costboard.plugins.distributions import Z90, Kind, seed, standard_normals
+from costboard.plugins.distributions import Kind, at_draws, seed, standard_normals
 
 #: Draws per estimate when the caller names none (issue 20 asks for at least 1,000).
 DEFAULT_DRAWS: Final = 1_000
-_ROW, _DRAW, _VALUE = "_mc_row", "_mc_draw", "_mc_value"
+_ROW, _VALUE = "_mc_row", "_mc_value"
+#: The drivers column: (input, share) pairs, the largest share first.
+_DRIVERS: Final = pl.List(pl.Struct({"input": pl.String(), "share": pl.Float64()}))
 
 
 def _z(name: str) -> str:
     return f"_mc_z_{name}"
-
-
-def _drawn(name: str, kind: Kind) -> pl.Expr:
-    """The input's value at its standard-normal draw, fitted to the row's 5th-95th."""
-    low, high, z = pl.col(f"{name}_low"), pl.col(f"{name}_high"), pl.col(_z(name))
-    if kind == "lognormal":
-        location = (low.log() + high.log()) / 2
-        scale = (high.log() - low.log()) / (2 * Z90)
-        return (location + scale * z).exp()
-    return (low + high) / 2 + (high - low) / (2 * Z90) * z
 
 
 def _bad_bounds(rows: pl.DataFrame, name: str, kind: Kind) -> str | None:
@@ -117,7 +109,13 @@ def interval_and_drivers(
     needed |= {f"{name}{end}" for name in names for end in ("_low", "_high")}
     long = long.join(indexed.select(sorted(needed)), on=_ROW, how="left").with_columns(
         *(
-            pl.when(exact[name]).then(pl.col(name)).otherwise(_drawn(name, inputs[name]))
+            pl.when(exact[name])
+            .then(pl.col(name))
+            .otherwise(
+                at_draws(
+                    pl.col(f"{name}_low"), pl.col(f"{name}_high"), pl.col(_z(name)), inputs[name]
+                )
+            )
             for name in names
         ),
         *(
@@ -156,6 +154,3 @@ def interval_and_drivers(
         .alias("drivers")
     ).select(_ROW, "mc_low", "mc_high", "drivers")
     return indexed.join(summary, on=_ROW, how="left").sort(_ROW).drop(_ROW)
-
-
-_DRIVERS: Final = pl.List(pl.Struct({"input": pl.String(), "share": pl.Float64()}))

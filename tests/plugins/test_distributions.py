@@ -172,7 +172,7 @@ def _relative(frame: pl.DataFrame, cost: pl.Expr, central: pl.Expr) -> tuple[flo
 def _costs(chip: str) -> dict[str, tuple[float, float]]:
     frame = _epoch_draws(chip)
     rate = pl.col("price_performance")
-    central_rate = pl.lit(EPOCH_INPUTS["price_performance"].location)
+    central_rate = pl.lit(EPOCH_INPUTS["price_performance"].draws(np.zeros(1))[0])
     chips = pl.col("price") * pl.col("server_overhead") * pl.col("interconnect_overhead")
     # Epoch's amortized capex per chip-hour (formulas.py) at the drawn rate and years, over
     # its value at the central rate and years
